@@ -1,0 +1,49 @@
+"""tinygrad_edu: a small reverse-mode autodiff engine on numpy, with PyTorch's names.
+
+>>> import tinygrad_edu as tg
+>>> x = tg.tensor([[1.0, 2.0]], requires_grad=True)
+>>> W = tg.ones(2, 3, requires_grad=True)
+>>> y = (x @ W).sigmoid().sum()
+>>> y.backward()
+>>> W.grad.shape
+(2, 3)
+"""
+
+from . import functional, ops
+from .autograd import enable_grad, grad, hessian, is_grad_enabled, jacobian, no_grad
+from .creation import (
+    arange,
+    eye,
+    full,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .functional import relu, sigmoid, softmax, tanh
+from .tensor import (
+    Tensor,
+    bool_,
+    cat,
+    float32,
+    float64,
+    int64,
+    matmul,
+    maximum,
+    minimum,
+    stack,
+    where,
+)
+from .testing import gradcheck, gradgradcheck
+
+__all__ = [
+    "Tensor", "arange", "bool_", "cat", "enable_grad", "eye", "float32", "float64", "full",
+    "functional", "grad", "gradcheck", "gradgradcheck", "hessian", "int64",
+    "is_grad_enabled", "jacobian", "manual_seed", "matmul", "maximum", "minimum", "no_grad",
+    "ones", "ones_like", "ops", "rand", "randn", "relu", "sigmoid", "softmax", "stack",
+    "tanh", "tensor", "where", "zeros", "zeros_like",
+]

@@ -1,0 +1,334 @@
+"""The chain rule, run backwards: graph nodes, grad mode, the backward walk.
+
+Every Tensor produced by a primitive while grad mode is on remembers how it was made: a
+`Node` holding the primitive, its inputs and its parameters. `grad` walks those nodes from
+the outputs back to the inputs, in reverse topological order, and asks each primitive for
+the vector-Jacobian product (VJP) of the gradient arriving at its output. Nothing here knows
+any primitive by name: the engine sees only `name`, `forward` and `vjps`.
+
+Because VJPs are written with Tensor operations, running them with grad mode on
+(`create_graph=True`) records a graph of the backward pass itself, and differentiating that
+graph gives second derivatives: `hessian` is `jacobian` of `grad`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .tensor import Tensor, as_tensor, stack, wrap
+
+
+# ---------------------------------------------------------------------------------------
+# Grad mode: whether operations record nodes. Off inside `no_grad()` and during a backward
+# walk that does not create a graph, so that neither costs any bookkeeping.
+# ---------------------------------------------------------------------------------------
+
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True when operations on tensors that require grad are being recorded."""
+    return _GradMode.enabled
+
+
+class _SetGradMode:
+    """Context manager and decorator that sets grad mode and restores it on exit."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.previous: list[bool] = []
+
+    def __enter__(self):
+        self.previous.append(_GradMode.enabled)
+        _GradMode.enabled = self.enabled
+
+    def __exit__(self, *exc):
+        _GradMode.enabled = self.previous.pop()
+
+    def __call__(self, function: Callable) -> Callable:
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with _SetGradMode(self.enabled):
+                return function(*args, **kwargs)
+        return wrapper
+
+
+def no_grad() -> _SetGradMode:
+    """Record nothing inside: `with tg.no_grad(): ...` or `@tg.no_grad()`.
+
+    >>> import tinygrad_edu as tg
+    >>> w = tg.ones(2, requires_grad=True)
+    >>> with tg.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
+    return _SetGradMode(False)
+
+
+def enable_grad() -> _SetGradMode:
+    """Record again inside a `no_grad()` block (context manager or decorator)."""
+    return _SetGradMode(True)
+
+
+# ---------------------------------------------------------------------------------------
+# Primitives and nodes
+# ---------------------------------------------------------------------------------------
+
+class Primitive:
+    """An operation the engine differentiates: a numpy forward and one VJP per input.
+
+    `forward(*arrays, **params)` computes the output array. `vjps[i](g, out, *inputs,
+    **params)` returns the gradient for input i given the gradient `g` arriving at the
+    output `out`, written in Tensor operations. Only the VJPs of inputs that need a
+    gradient are ever called: `x @ W` with data `x` computes no gradient for `x`.
+    """
+
+    __slots__ = ("name", "forward", "vjps")
+
+    def __init__(self, name: str, forward: Callable, *vjps: Callable):
+        self.name, self.forward, self.vjps = name, forward, vjps
+
+    def __call__(self, *inputs, **params) -> Tensor:
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        try:
+            data = self.forward(*arrays, **params)
+        except Exception as error:  # name the op and the shapes, not a numpy internal
+            raise _op_error(self.name, inputs, error) from None
+        if _GradMode.enabled:
+            for x in inputs:
+                if isinstance(x, Tensor) and x.requires_grad:
+                    return wrap(data, Node(self, inputs, params))
+        return wrap(data)
+
+    def __repr__(self) -> str:
+        return f"Primitive({self.name})"
+
+
+def _op_error(name: str, inputs: Sequence, error: Exception) -> Exception:
+    shapes = ", ".join(str(tuple(x.shape)) if isinstance(x, Tensor) else repr(x)
+                       for x in inputs)
+    kind = error.__class__ if isinstance(error, (ValueError, TypeError, IndexError)) \
+        else ValueError
+    return kind(f"{name}: {error} (inputs: {shapes})")
+
+
+class Node:
+    """How a tensor was made: the primitive, its inputs (the saved tensors) and params.
+
+    `inputs` is set to None when a backward walk without `retain_graph` frees the graph.
+    """
+
+    __slots__ = ("op", "inputs", "params")
+
+    def __init__(self, op: Primitive, inputs: tuple, params: dict):
+        self.op, self.inputs, self.params = op, inputs, params
+
+
+# ---------------------------------------------------------------------------------------
+# The backward walk
+# ---------------------------------------------------------------------------------------
+
+def toposort(outputs: Sequence[Tensor]) -> list[Tensor]:
+    """Tensors that require grad and lead to `outputs`, each after all of its inputs.
+
+    Iterative depth-first search: a chain of 100,000 operations needs no recursion.
+    """
+    order, seen = [], set()
+    todo = [(t, False) for t in outputs if t.requires_grad]
+    while todo:
+        t, expanded = todo.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        todo.append((t, True))
+        node = t._node
+        if node is not None:
+            if node.inputs is None:
+                raise RuntimeError(
+                    f"backward: trying to backward through the graph a second time: the "
+                    f"saved tensors of `{node.op.name}` were freed by an earlier backward. "
+                    f"Pass retain_graph=True to that first backward() or tg.grad() call.")
+            for x in node.inputs:
+                if isinstance(x, Tensor) and x.requires_grad and id(x) not in seen:
+                    todo.append((x, False))
+    return order
+
+
+def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
+             keep: Callable[[Tensor], bool], retain_graph: bool,
+             create_graph: bool) -> dict[int, tuple[Tensor, Tensor]]:
+    """Run the chain rule from `outputs`; return {id(t): (t, dL/dt)} for each t kept.
+
+    `keep(t)` says which tensors' gradients the caller wants (leaves for `backward`, the
+    requested inputs for `grad`). Pending gradients live in a dict and are popped when
+    used, so each intermediate gradient is freed as soon as its node has run.
+    """
+    order = toposort(outputs)
+    pending: dict[int, Tensor] = {}
+    for t, g in zip(outputs, grad_outputs):
+        if t.requires_grad:
+            pending[id(t)] = pending[id(t)] + g if id(t) in pending else g
+    kept = {}
+    with _SetGradMode(create_graph):
+        for t in reversed(order):
+            g = pending.pop(id(t), None)
+            if g is None:  # t leads to no output along any recorded path
+                continue
+            if keep(t):
+                kept[id(t)] = (t, g)
+            node = t._node
+            if node is None:
+                continue
+            _run_vjps(node, g, t, pending)
+            if not retain_graph:
+                node.inputs = None
+    return kept
+
+
+def _run_vjps(node: Node, g: Tensor, out: Tensor, pending: dict[int, Tensor]) -> None:
+    inputs, params = node.inputs, node.params
+    for i, x in enumerate(inputs):
+        if not (isinstance(x, Tensor) and x.requires_grad):
+            continue
+        gx = node.op.vjps[i](g, out, *inputs, **params)
+        if gx.shape != x.shape:
+            raise RuntimeError(f"backward: the VJP of `{node.op.name}` for input {i} returned "
+                               f"shape {gx.shape}, expected {x.shape}")
+        key = id(x)
+        pending[key] = pending[key] + gx if key in pending else gx
+
+
+def _seed_gradients(outputs: Sequence[Tensor], grad_outputs, caller: str) -> list[Tensor]:
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"{caller}: got {len(grad_outputs)} grad_outputs for "
+                         f"{len(outputs)} outputs")
+    seeds = []
+    for t, g in zip(outputs, grad_outputs):
+        if g is None:
+            if t.data.size != 1:
+                raise RuntimeError(
+                    f"{caller}: grad can be implicitly created only for scalar outputs, but "
+                    f"the output has shape {t.shape}; pass a gradient of that shape")
+            g = wrap(np.ones(t.shape, dtype=t.dtype))
+        else:
+            g = as_tensor(g, dtype=t.dtype)
+            if g.shape != t.shape:
+                raise RuntimeError(f"{caller}: gradient has shape {g.shape}, but the output "
+                                   f"has shape {t.shape}")
+        seeds.append(g)
+    return seeds
+
+
+def _as_list(tensors) -> list:
+    return [tensors] if isinstance(tensors, Tensor) else list(tensors)
+
+
+def backward(tensor: Tensor, gradient=None, retain_graph: bool = False,
+             create_graph: bool = False) -> None:
+    """Accumulate d(tensor)/d(leaf) into `.grad` of every leaf that requires grad.
+
+    The implementation of `Tensor.backward`; see there.
+    """
+    if not tensor.requires_grad:
+        raise RuntimeError("backward: the tensor does not require grad and has no graph "
+                           "(was it computed under no_grad(), or from data only?)")
+    seeds = _seed_gradients([tensor], None if gradient is None else [gradient], "backward")
+    keep = lambda t: t._node is None or t._retains_grad
+    kept = backprop([tensor], seeds, keep, retain_graph or create_graph, create_graph)
+    for t, g in kept.values():
+        if not create_graph:
+            g = g.detach()
+            if not g.data.flags.writeable:  # a broadcast view: give .grad its own memory
+                g = wrap(g.data.copy())
+        t.grad = g if t.grad is None else t.grad + g
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+    """Gradients of `outputs` with respect to `inputs`, returned, not stored in `.grad`.
+
+    Like `torch.autograd.grad`: `grad_outputs` weights each output (needed for non-scalar
+    outputs); `create_graph=True` records the computation so the result can itself be
+    differentiated; `retain_graph` defaults to `create_graph`.
+
+    >>> import tinygrad_edu as tg
+    >>> x = tg.tensor(3.0, requires_grad=True)
+    >>> (dx,) = tg.grad(x ** 2, x, create_graph=True)
+    >>> dx.item(), tg.grad(dx, x)[0].item()
+    (6.0, 2.0)
+    """
+    outputs, inputs = _as_list(outputs), _as_list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad; create it with "
+                               f"requires_grad=True to differentiate with respect to it")
+    for t in outputs:
+        if not t.requires_grad:
+            raise RuntimeError("grad: an output does not require grad and has no graph")
+    seeds = _seed_gradients(outputs, grad_outputs, "grad")
+    wanted = {id(x) for x in inputs}
+    retain = create_graph if retain_graph is None else retain_graph
+    kept = backprop(outputs, seeds, lambda t: id(t) in wanted, retain, create_graph)
+    result = []
+    for i, x in enumerate(inputs):
+        if id(x) in kept:
+            g = kept[id(x)][1]
+            result.append(g if create_graph else g.detach())
+        elif allow_unused:
+            result.append(None)
+        else:
+            raise RuntimeError(f"grad: input {i} was not used to compute the outputs; pass "
+                               f"allow_unused=True to get None for it")
+    return tuple(result)
+
+
+def jacobian(f: Callable[[Tensor], Tensor], x, create_graph: bool = False) -> Tensor:
+    """The Jacobian of `f` at `x`, of shape `f(x).shape + x.shape`, one VJP per output entry.
+
+    >>> import tinygrad_edu as tg
+    >>> tg.jacobian(lambda x: x ** 2, tg.tensor([1.0, 2.0])).numpy()
+    array([[2., 0.],
+           [0., 4.]], dtype=float32)
+    """
+    x = as_tensor(x)
+    if not x.requires_grad:
+        x = x.detach().requires_grad_()
+    out = f(x)
+    flat = out.reshape(-1)
+    rows = []
+    for i in range(flat.shape[0]):
+        onehot = np.zeros(flat.shape, dtype=out.dtype)
+        onehot[i] = 1
+        (row,) = grad(flat, x, grad_outputs=[onehot], retain_graph=True,
+                      create_graph=create_graph, allow_unused=True)
+        rows.append(row if row is not None else wrap(np.zeros(x.shape, dtype=x.dtype)))
+    if not rows:
+        return wrap(np.zeros(out.shape + x.shape, dtype=x.dtype))
+    return stack(rows, 0).reshape(out.shape + x.shape)
+
+
+def hessian(f: Callable[[Tensor], Tensor], x, create_graph: bool = False) -> Tensor:
+    """The Hessian of a scalar `f` at `x`: the Jacobian of its gradient (second-order autodiff).
+
+    >>> import tinygrad_edu as tg
+    >>> tg.hessian(lambda x: (x ** 3).sum(), tg.tensor([1.0, 2.0])).numpy()
+    array([[ 6.,  0.],
+           [ 0., 12.]], dtype=float32)
+    """
+    def gradient(x: Tensor) -> Tensor:
+        y = f(x)
+        if y.data.size != 1:
+            raise ValueError(f"hessian: f must return a scalar, got shape {y.shape}")
+        (g,) = grad(y, x, create_graph=True, allow_unused=True)
+        return g if g is not None else x * 0
+    return jacobian(gradient, x, create_graph=create_graph)

@@ -1,0 +1,195 @@
+"""Compositions of primitives: activations, softmax, losses. No gradient here is hand-written.
+
+Every function below is built from the primitives of `ops.py`, so its gradient is whatever
+the chain rule makes of theirs. That is the point: the article's `a - y` at the output of a
+softmax (or sigmoid) with cross entropy, and its `sigmoid_prime`, are not coded anywhere;
+the tests show that autodiff through these definitions produces them.
+
+The one fused primitive is `sigmoid` (see `ops.py`): stable for any input and one node
+instead of four; a test checks its VJP against autodiff through `1 / (1 + exp(-x))`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import ops
+from .tensor import Tensor, as_tensor, maximum, where
+
+# ---------------------------------------------------------------------------------------
+# Activations
+# ---------------------------------------------------------------------------------------
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + exp(-x)), computed without overflow for any finite x.
+
+    >>> import tinygrad_edu as tg
+    >>> tg.tensor([-1e4, 0.0, 1e4]).sigmoid()
+    tensor([0. , 0.5, 1. ])
+    """
+    return ops.sigmoid(as_tensor(x))
+
+
+def tanh(x: Tensor) -> Tensor:
+    return ops.tanh(as_tensor(x))
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0); its gradient at exactly 0 is 0, as in PyTorch."""
+    x = as_tensor(x)
+    return where(x.data > 0, x, 0)
+
+
+def softplus(x: Tensor) -> Tensor:
+    """log(1 + exp(x)) in the stable form max(x, 0) + log(1 + exp(-|x|))."""
+    x = as_tensor(x)
+    return maximum(x, 0) + (1 + (-x.abs()).exp()).log()
+
+
+def clip(x: Tensor, min=None, max=None) -> Tensor:
+    """Limit x to [min, max]; the gradient passes where x is inside (bounds included)."""
+    x = as_tensor(x)
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    clipped = np.clip(x.data, min, max)
+    return where(clipped == x.data, x, clipped)
+
+
+# ---------------------------------------------------------------------------------------
+# Softmax and friends (dim is the class dimension)
+# ---------------------------------------------------------------------------------------
+
+
+def _detached_max(x: Tensor, dim: int) -> np.ndarray:
+    """The shift that keeps exp from overflowing. A constant: log-sum-exp does not depend on
+    it, so it needs no gradient (and ties in the max cannot disturb one)."""
+    m = np.max(x.data, axis=dim, keepdims=True)
+    return np.where(np.isfinite(m), m, 0)
+
+
+def logsumexp(x: Tensor, dim: int, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) along `dim`, as m + log(sum(exp(x - m))) with m the maximum."""
+    x = as_tensor(x)
+    m = _detached_max(x, dim)
+    out = (x - m).exp().sum(dim, keepdim=True).log() + m
+    return out if keepdim else out.squeeze(dim)
+
+
+def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """log(softmax(x)) = x - logsumexp(x): finite even where softmax underflows to 0."""
+    x = as_tensor(x)
+    return x - logsumexp(x, dim, keepdim=True)
+
+
+def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """exp(x_j) / sum_k exp(x_k) along `dim`, shifted by the maximum to avoid overflow.
+
+    >>> import tinygrad_edu as tg
+    >>> tg.tensor([1000.0, 1000.0]).softmax(0)
+    tensor([0.5, 0.5])
+    """
+    x = as_tensor(x)
+    e = (x - _detached_max(x, dim)).exp()
+    return e / e.sum(dim, keepdim=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Losses (reduction: "mean", "sum" or "none", as in PyTorch)
+# ---------------------------------------------------------------------------------------
+
+
+def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _same_shape(name: str, input: Tensor, target: Tensor) -> None:
+    if input.shape != target.shape:
+        raise ValueError(f"{name}: input shape {input.shape} and target shape "
+                         f"{target.shape} differ")
+
+
+def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Mean squared error, mean((input - target)^2). The article's cost is half of it."""
+    input, target = as_tensor(input), as_tensor(target, dtype=input.dtype)
+    _same_shape("mse_loss", input, target)
+    diff = input - target
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+_LOG_FLOOR = -100.0  # PyTorch clamps log(p) at -100 so that p = 0 or 1 gives a finite loss
+
+
+def binary_cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """-(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1].
+
+    Prefer `binary_cross_entropy_with_logits` on the pre-sigmoid value: it is exact where
+    p rounds to 0 or 1.
+    """
+    input, target = as_tensor(input), as_tensor(target, dtype=input.dtype)
+    _same_shape("binary_cross_entropy", input, target)
+    if input.data.size and not (0 <= input.data.min() and input.data.max() <= 1):
+        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1] "
+                         "(apply sigmoid first, or use binary_cross_entropy_with_logits)")
+    floor = float(np.exp(_LOG_FLOOR))
+    log_p = clip(input, min=floor).log()
+    log_not_p = clip(1 - input, min=floor).log()
+    return _reduce(-(target * log_p + (1 - target) * log_not_p), reduction,
+                   "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Binary cross entropy of sigmoid(input), as softplus(z) - y z: stable for any z.
+
+    This is the negative Bernoulli log-likelihood of the article's logistic regression,
+    sum(log(1 + exp(s)) - y s), without its overflow.
+    """
+    input, target = as_tensor(input), as_tensor(target, dtype=input.dtype)
+    _same_shape("binary_cross_entropy_with_logits", input, target)
+    return _reduce(softplus(input) - input * target, reduction,
+                   "binary_cross_entropy_with_logits")
+
+
+def _class_indices(name: str, target, n: int, classes: int) -> np.ndarray:
+    target = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if target.shape != (n,) or not np.issubdtype(target.dtype, np.integer):
+        raise ValueError(f"{name}: target must be {n} integer class indices of shape ({n},), "
+                         f"got shape {target.shape} and dtype {target.dtype}")
+    if n and (target.min() < 0 or target.max() >= classes):
+        raise ValueError(f"{name}: target holds class {target.min() if target.min() < 0 else target.max()}, "
+                         f"out of range for {classes} classes")
+    return target
+
+
+def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities `input` (N, C) at class indices (N,)."""
+    input = as_tensor(input)
+    if input.ndim != 2:
+        raise ValueError(f"nll_loss: input must have shape (N, C), got {input.shape}")
+    n, classes = input.shape
+    target = _class_indices("nll_loss", target, n, classes)
+    return _reduce(-input[np.arange(n), target], reduction, "nll_loss")
+
+
+def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Categorical cross entropy of softmax(input) (N, C), from raw scores (logits).
+
+    `target` is either class indices (N,) or class probabilities (N, C), e.g. one-hot rows:
+    -sum_j y_j log softmax(z)_j per row. Its gradient with respect to the logits is
+    (softmax(z) - y) / N: the article's `a - y`, which the tests derive by autodiff.
+    """
+    input = as_tensor(input)
+    if input.ndim != 2:
+        raise ValueError(f"cross_entropy: input must have shape (N, C), got {input.shape}")
+    log_probs = log_softmax(input, dim=1)
+    if isinstance(target, (Tensor, np.ndarray)) and np.issubdtype(target.dtype, np.floating):
+        target = as_tensor(target, dtype=input.dtype)
+        _same_shape("cross_entropy", input, target)
+        return _reduce(-(target * log_probs).sum(1), reduction, "cross_entropy")
+    return nll_loss(log_probs, target, reduction)

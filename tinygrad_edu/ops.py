@@ -1,0 +1,253 @@
+"""The table of primitives: each forward (numpy) beside its VJP (Tensor operations).
+
+Read this file as a table of derivatives. Each entry is
+
+    name = Primitive("name", numpy_forward,
+                     vjp_for_input_0,      # d(out)/d(input 0), applied to g
+                     vjp_for_input_1, ...)
+
+and every VJP has the one signature `vjp(g, out, *inputs, **params) -> Tensor`: `g` is the
+gradient arriving at the output `out`, and the result is the gradient for that input, of the
+input's shape. VJPs are written with Tensor operations (`g * y`, not `g.data * y.data`), so
+the backward pass can itself be recorded and differentiated: that is where second
+derivatives (`create_graph=True`, `tg.hessian`) come from.
+
+Elementwise primitives see inputs of equal shape: the Tensor layer inserts an `expand`
+node where numpy would broadcast, and `expand`'s VJP, `sum_to`, is the one place where a
+gradient is summed back over broadcast axes. Everything not in this table (sigmoid's
+relatives, softmax, the losses, convolution) is a composition in `functional.py`, and its
+gradient is never written by hand.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+
+import numpy as np
+
+from .autograd import Primitive
+from .tensor import Tensor, broadcast_to, wrap
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers the VJPs share
+# ---------------------------------------------------------------------------------------
+
+def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum a broadcast gradient back to `shape`: over the leading axes numpy prepended and
+    over the axes where `shape` has size 1. The only un-broadcasting in the engine."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and g.shape[lead + i] != 1)
+    return sum(g, axis=axes, keepdims=True).reshape(shape)
+
+
+def _unreduce(g: Tensor, shape: tuple[int, ...], axis: tuple[int, ...],
+              keepdims: bool) -> Tensor:
+    """Spread the gradient of a reduction back over the axes that were reduced."""
+    if not keepdims:
+        g = g.reshape(tuple(1 if i in axis else n for i, n in enumerate(shape)))
+    return broadcast_to(g, shape)
+
+
+def _constant(array: np.ndarray, like: Tensor) -> Tensor:
+    """A factor with no gradient of its own (a mask, a sign), in the gradient's dtype."""
+    return wrap(array.astype(like.dtype, copy=False))
+
+
+# ---------------------------------------------------------------------------------------
+# Elementwise arithmetic
+# ---------------------------------------------------------------------------------------
+
+# d(x + y) = dx + dy
+add = Primitive("add", np.add,
+                lambda g, out, x, y: g,
+                lambda g, out, x, y: g)
+
+# d(x - y) = dx - dy
+sub = Primitive("sub", np.subtract,
+                lambda g, out, x, y: g,
+                lambda g, out, x, y: -g)
+
+# d(x y) = y dx + x dy
+mul = Primitive("mul", np.multiply,
+                lambda g, out, x, y: g * y,
+                lambda g, out, x, y: g * x)
+
+# d(x / y) = dx / y - (x / y^2) dy = dx / y - (out / y) dy
+div = Primitive("div", np.divide,
+                lambda g, out, x, y: g / y,
+                lambda g, out, x, y: -g * out / y)
+
+# d(-x) = -dx
+neg = Primitive("neg", np.negative,
+                lambda g, out, x: -g)
+
+
+def _pow_vjp_base(g, out, x, p):
+    # d(x^p) = p x^(p-1) dx; with p = 0 the derivative is 0 everywhere, 0 included
+    if isinstance(p, (int, float)) and p == 0:
+        return g * 0
+    return g * p * x ** (p - 1)
+
+
+def _pow_vjp_exponent(g, out, x, p):
+    # d(x^p) = x^p log(x) dp, taken as 0 where x <= 0 (no real logarithm there)
+    return g * out * where(x.data > 0, x, 1).log()
+
+
+pow = Primitive("pow", np.power, _pow_vjp_base, _pow_vjp_exponent)
+
+# ---------------------------------------------------------------------------------------
+# Elementwise functions
+# ---------------------------------------------------------------------------------------
+
+# d exp(x) = exp(x) dx: save the output, not the input
+exp = Primitive("exp", np.exp,
+                lambda g, out, x: g * out)
+
+# d log(x) = dx / x
+log = Primitive("log", np.log,
+                lambda g, out, x: g / x)
+
+# d |x| = sign(x) dx (0 at x = 0, as in PyTorch)
+abs = Primitive("abs", np.abs,
+                lambda g, out, x: g * _constant(np.sign(x.data), g))
+
+# d tanh(x) = (1 - tanh(x)^2) dx
+tanh = Primitive("tanh", np.tanh,
+                 lambda g, out, x: g * (1 - out * out))
+
+
+def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)) without overflow: exp is only ever taken of -|x| <= 0."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+# Fused for stability and speed (one node instead of four; tests check it against autodiff
+# through 1 / (1 + exp(-x))). d sigmoid(x) = sigmoid(x) (1 - sigmoid(x)) dx
+sigmoid = Primitive("sigmoid", _stable_sigmoid,
+                    lambda g, out, x: g * out * (1 - out))
+
+
+def _maximum_share(x: Tensor, y: Tensor, g: Tensor) -> Tensor:
+    """1 where x wins, 0 where y wins, 1/2 on ties (the gradient is shared, as in PyTorch)."""
+    return _constant((x.data > y.data) + 0.5 * (x.data == y.data), g)
+
+
+# d max(x, y) = [x > y] dx + [x < y] dy, ties split evenly
+maximum = Primitive("maximum", np.maximum,
+                    lambda g, out, x, y: g * _maximum_share(x, y, g),
+                    lambda g, out, x, y: g * _maximum_share(y, x, g))
+
+# where(c, x, y): the gradient goes to x where c holds and to y elsewhere; none to c
+where = Primitive("where", np.where,
+                   None,
+                   lambda g, out, c, x, y: where(c, g, 0),
+                   lambda g, out, c, x, y: where(c, 0, g))
+
+# A change of dtype; the gradient is cast back
+cast = Primitive("cast", lambda x, dtype: x.astype(dtype),
+                 lambda g, out, x, dtype: g.to(x.dtype))
+
+# ---------------------------------------------------------------------------------------
+# Reductions (axis is a tuple of non-negative axes, normalised by the Tensor layer)
+# ---------------------------------------------------------------------------------------
+
+# d sum(x) = sum(dx): every entry receives the gradient of the sum it fed
+sum = Primitive("sum", np.sum,
+                lambda g, out, x, axis, keepdims: _unreduce(g, x.shape, axis, keepdims))
+
+
+def _max_vjp(g, out, x, axis, keepdims):
+    # The gradient goes to the entries equal to the maximum, shared evenly among ties
+    kept = out.data if keepdims else np.expand_dims(out.data, axis)
+    winners = x.data == kept
+    share = winners / winners.sum(axis=axis, keepdims=True)
+    return _unreduce(g, x.shape, axis, keepdims) * _constant(share, g)
+
+
+max = Primitive("max", np.max, _max_vjp)
+
+# ---------------------------------------------------------------------------------------
+# Shapes: views of the same numbers; their VJPs undo the move
+# ---------------------------------------------------------------------------------------
+
+reshape = Primitive("reshape", np.reshape,
+                    lambda g, out, x, shape: g.reshape(x.shape))
+
+permute = Primitive("permute", np.transpose,
+                    lambda g, out, x, axes: g.permute(
+                        sorted(range(len(axes)), key=axes.__getitem__)))
+
+# Broadcasting copies x along new or size-1 axes, so its VJP sums them back
+expand = Primitive("expand", np.broadcast_to,
+                   lambda g, out, x, shape: sum_to(g, x.shape))
+
+
+def _has_integer_array(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return builtins.any(isinstance(i, np.ndarray) and i.dtype != bool for i in parts)
+
+
+def _scatter_add(g: np.ndarray, index, shape) -> np.ndarray:
+    """Zeros of `shape` with g added at `index`; repeated integer indices accumulate."""
+    z = np.zeros(shape, dtype=g.dtype)
+    if _has_integer_array(index):
+        np.add.at(z, index, g)
+    else:  # slices, integers and boolean masks never select an entry twice
+        z[index] = g
+    return z
+
+
+# x[index] (slices, integers, integer arrays, boolean masks) and its adjoint, scatter_add;
+# each is the other's VJP, so second derivatives of indexing work too
+getitem = Primitive("getitem", lambda x, index: x[index],
+                    lambda g, out, x, index: scatter_add(g, index=index, shape=x.shape))
+scatter_add = Primitive("scatter_add", _scatter_add,
+                        lambda g, out, x, index, shape: getitem(g, index=index))
+
+
+def _slice_of_input(k: int):
+    def vjp(g, out, *inputs, axis):
+        start = builtins.sum(x.shape[axis] for x in inputs[:k])
+        return g[(slice(None),) * axis + (slice(start, start + inputs[k].shape[axis]),)]
+    return vjp
+
+
+@functools.cache
+def cat(n: int) -> Primitive:
+    """Concatenation of n tensors along `axis`; input k's gradient is its slice of g."""
+    return Primitive("cat", lambda *arrays, axis: np.concatenate(arrays, axis),
+                     *[_slice_of_input(k) for k in range(n)])
+
+
+# ---------------------------------------------------------------------------------------
+# Matrix product (numpy's rules: 1-D operands are promoted, batch axes broadcast)
+# ---------------------------------------------------------------------------------------
+
+def _matmul_vjp_x(g, out, x, y):
+    # d(x @ y) = dx @ y, so the gradient for x is g @ y^T
+    if y.ndim == 1:
+        g, y = g.unsqueeze(-1), y.unsqueeze(-1)
+    if x.ndim == 1:
+        g = g.unsqueeze(-2)
+    gx = g @ y.mT
+    return sum_to(gx, x.shape if x.ndim > 1 else (1,) + x.shape).reshape(x.shape)
+
+
+def _matmul_vjp_y(g, out, x, y):
+    # d(x @ y) = x @ dy, so the gradient for y is x^T @ g
+    if x.ndim == 1:
+        g, x = g.unsqueeze(-2), x.unsqueeze(0)
+    if y.ndim == 1:
+        g = g.unsqueeze(-1)
+    gy = x.mT @ g
+    return sum_to(gy, y.shape if y.ndim > 1 else y.shape + (1,)).reshape(y.shape)
+
+
+matmul = Primitive("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y)
