@@ -1,0 +1,33 @@
+"""The code in docs/*.md runs: every ```python block of a page, in order, in one namespace.
+
+A block whose first line is `# not run` is skipped (for code that needs a display or a
+large download); use it sparingly.
+"""
+
+import re
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+BLOCK = re.compile(r"```python\n(.*?)```", re.S)
+
+
+def _pages():
+    return sorted(DOCS.glob("*.md"))
+
+
+@pytest.mark.parametrize("page", _pages(), ids=lambda p: p.name)
+def test_doc_page_code_runs(page, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    blocks = [b for b in BLOCK.findall(page.read_text()) if not b.startswith("# not run")]
+    namespace = {"__name__": f"docs_{page.stem}"}
+    for number, block in enumerate(blocks, 1):
+        try:
+            exec(compile(block, f"{page.name} block {number}", "exec"), namespace)
+        except Exception as error:
+            raise AssertionError(f"{page.name}, python block {number} failed: {error!r}\n"
+                                 f"{block}") from error
