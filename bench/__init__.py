@@ -1,0 +1,1 @@
+"""Benchmarks: tinygrad_edu against hand-written numpy, interleaved in one process."""
