@@ -245,12 +245,30 @@ def backward(tensor: Tensor, gradient=None, retain_graph: bool = False,
     seeds = _seed_gradients([tensor], None if gradient is None else [gradient], "backward")
     keep = lambda t: t._node is None or t._retains_grad
     kept = backprop([tensor], seeds, keep, retain_graph or create_graph, create_graph)
+    owners = {id(_owner(s.data)) for s in seeds}
     for t, g in kept.values():
-        if not create_graph:
-            g = g.detach()
-            if not g.data.flags.writeable:  # a broadcast view: give .grad its own memory
-                g = wrap(g.data.copy())
-        t.grad = g if t.grad is None else t.grad + g
+        if create_graph:  # the accumulation is part of the graph to differentiate
+            t.grad = g if t.grad is None else t.grad + g
+        elif t.grad is not None:
+            t.grad = wrap(t.grad.data + g.data)
+        else:
+            t.grad = wrap(_own_memory(g.data, owners))
+
+
+def _owner(array: np.ndarray) -> np.ndarray:
+    return array if array.base is None else array.base
+
+
+def _own_memory(array: np.ndarray, owners: set[int]) -> np.ndarray:
+    """`array`, or a copy of it if it is read-only (a broadcast view) or shares memory with
+    another leaf's gradient or the seed (add passes one gradient to both its inputs), so
+    that every `.grad` can be changed in place without touching another."""
+    owner = id(_owner(array))
+    if not array.flags.writeable or owner in owners:
+        array = array.copy()
+        owner = id(array)
+    owners.add(owner)
+    return array
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,

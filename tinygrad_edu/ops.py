@@ -27,7 +27,7 @@ import functools
 import numpy as np
 
 from .autograd import Primitive
-from .tensor import Tensor, broadcast_to, wrap
+from .tensor import Tensor, wrap
 
 
 # ---------------------------------------------------------------------------------------
@@ -49,8 +49,8 @@ def _unreduce(g: Tensor, shape: tuple[int, ...], axis: tuple[int, ...],
               keepdims: bool) -> Tensor:
     """Spread the gradient of a reduction back over the axes that were reduced."""
     if not keepdims:
-        g = g.reshape(tuple(1 if i in axis else n for i, n in enumerate(shape)))
-    return broadcast_to(g, shape)
+        g = reshape(g, shape=tuple(1 if i in axis else n for i, n in enumerate(shape)))
+    return g if g.shape == shape else expand(g, shape=shape)
 
 
 def _constant(array: np.ndarray, like: Tensor) -> Tensor:
@@ -96,6 +96,8 @@ def _pow_vjp_base(g, out, x, p):
 
 def _pow_vjp_exponent(g, out, x, p):
     # d(x^p) = x^p log(x) dp, taken as 0 where x <= 0 (no real logarithm there)
+    if not isinstance(x, Tensor):  # a number base, as in 2 ** t
+        return g * out * (float(np.log(x)) if x > 0 else 0.0)
     return g * out * where(x.data > 0, x, 1).log()
 
 
@@ -123,9 +125,9 @@ tanh = Primitive("tanh", np.tanh,
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x)) without overflow: exp is only ever taken of -|x| <= 0."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    """1 / (1 + exp(-x)) = exp(min(x, 0)) / (1 + exp(-|x|)): exp never sees a positive
+    number, so nothing overflows, and tiny results keep their relative precision."""
+    return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
 
 
 # Fused for stability and speed (one node instead of four; tests check it against autodiff
@@ -159,7 +161,7 @@ cast = Primitive("cast", lambda x, dtype: x.astype(dtype),
 # ---------------------------------------------------------------------------------------
 
 # d sum(x) = sum(dx): every entry receives the gradient of the sum it fed
-sum = Primitive("sum", np.sum,
+sum = Primitive("sum", np.add.reduce,
                 lambda g, out, x, axis, keepdims: _unreduce(g, x.shape, axis, keepdims))
 
 
@@ -171,7 +173,7 @@ def _max_vjp(g, out, x, axis, keepdims):
     return _unreduce(g, x.shape, axis, keepdims) * _constant(share, g)
 
 
-max = Primitive("max", np.max, _max_vjp)
+max = Primitive("max", np.maximum.reduce, _max_vjp)
 
 # ---------------------------------------------------------------------------------------
 # Shapes: views of the same numbers; their VJPs undo the move
@@ -184,8 +186,15 @@ permute = Primitive("permute", np.transpose,
                     lambda g, out, x, axes: g.permute(
                         sorted(range(len(axes)), key=axes.__getitem__)))
 
+def _broadcast(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    # A copy, not np.broadcast_to's read-only view: writeable, and faster at these sizes
+    out = np.empty(shape, dtype=x.dtype)
+    out[...] = x
+    return out
+
+
 # Broadcasting copies x along new or size-1 axes, so its VJP sums them back
-expand = Primitive("expand", np.broadcast_to,
+expand = Primitive("expand", _broadcast,
                    lambda g, out, x, shape: sum_to(g, x.shape))
 
 
@@ -251,3 +260,55 @@ def _matmul_vjp_y(g, out, x, y):
 
 
 matmul = Primitive("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y)
+
+
+# ---------------------------------------------------------------------------------------
+# Sliding windows (convolution and pooling)
+#
+# `windows` looks at an image through a (KH, KW) window moved by `stride`: (..., H, W)
+# becomes (..., OH, OW, KH, KW), a view of the same numbers (no copy). Convolution is then
+# windows times filters (one matmul) and pooling a max or mean over the last two axes.
+# Its adjoint, `window_add`, adds each window's gradient back where the window was taken
+# (overlapping windows add up); each is the other's VJP, so second derivatives work.
+# ---------------------------------------------------------------------------------------
+
+def _windows(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
+    view = np.lib.stride_tricks.sliding_window_view(x, kernel, axis=(-2, -1))
+    return view[..., ::stride[0], ::stride[1], :, :]
+
+
+def _window_add(g: np.ndarray, size: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
+    """Zeros of shape (..., *size) with window (i, j) of g added where it was taken: one
+    strided slice per kernel offset, so the loop runs KH * KW times, not once per pixel."""
+    *lead, oh, ow, kh, kw = g.shape
+    (sh, sw), (h, w) = stride, size
+    if (h - kh) // sh + 1 != oh or (w - kw) // sw + 1 != ow:
+        raise ValueError(f"{oh}x{ow} windows of {kh}x{kw} with stride {stride} do not "
+                         f"fit an image of {h}x{w}")
+    out = np.zeros((*lead, h, w), dtype=g.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[..., i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += g[..., i, j]
+    return out
+
+
+# windows(x)[.., p, q, i, j] = x[.., p sh + i, q sw + j]; the VJP adds the windows back
+windows = Primitive("windows", _windows,
+                    lambda g, out, x, kernel, stride: window_add(g, size=x.shape[-2:],
+                                                                 stride=stride))
+# the adjoint of windows (a sum of shifted copies); its VJP is the window view
+window_add = Primitive("window_add", _window_add,
+                       lambda g, out, x, size, stride: windows(g, kernel=x.shape[-2:],
+                                                               stride=stride))
+
+
+def _pad(x: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
+    (ph, pw) = padding
+    return np.pad(x, [(0, 0)] * (x.ndim - 2) + [(ph, ph), (pw, pw)])
+
+
+# zeros around the last two axes; d pad(x) = pad(dx), so the VJP crops the border off
+pad = Primitive("pad", _pad,
+                lambda g, out, x, padding: getitem(
+                    g, index=(..., slice(padding[0], padding[0] + x.shape[-2]),
+                              slice(padding[1], padding[1] + x.shape[-1]))))

@@ -405,9 +405,10 @@ def _raw(value):
 
 
 def _binary(op, x, y) -> Tensor:
-    x, y = _operand(x), _operand(y)
-    if isinstance(x, Tensor) and isinstance(y, Tensor) and x.shape != y.shape:
-        shape = broadcast_shape(op.name, x.shape, y.shape)
+    x = x if isinstance(x, Tensor) else _operand(x)
+    y = y if isinstance(y, Tensor) else _operand(y)
+    if isinstance(x, Tensor) and isinstance(y, Tensor) and x.data.shape != y.data.shape:
+        shape = broadcast_shape(op.name, x.data.shape, y.data.shape)
         x, y = _expand_for_grad(x, shape), _expand_for_grad(y, shape)
     return op(x, y)
 
