@@ -1,0 +1,24 @@
+"""Pictures of backprop: the graph behind a tensor, its gradients, each backward step.
+
+>>> import tinygrad_edu as tg
+>>> from tinygrad_edu import viz
+>>> w = tg.tensor([0.5, -1.0], requires_grad=True, name="w")
+>>> loss = (w * w).sum()
+>>> loss.backward(retain_graph=True)        # keep the graph: a freed one cannot be drawn
+>>> picture = viz.draw_graph(loss)           # a graphviz.Digraph; Jupyter shows it
+>>> len(viz.backward_frames(loss))          # one picture per backward step: sum, mul
+2
+
+`render(picture, "loss.svg")` writes SVG, PNG or DOT by the file's suffix (SVG and PNG need
+graphviz's `dot` program); `save_backprop_html(loss, "loss.html")` writes a page that steps
+through the backward pass. docs/visualisation.md shows how to read the pictures.
+"""
+
+from .backward import Step, backward_steps, total_gradients
+from .draw import MAX_NODES, backward_frames, draw_backward, draw_graph
+from .render import render, save_backprop_html, to_svg
+
+__all__ = [
+    "MAX_NODES", "Step", "backward_frames", "backward_steps", "draw_backward", "draw_graph",
+    "render", "save_backprop_html", "to_svg", "total_gradients",
+]
