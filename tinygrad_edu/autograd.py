@@ -14,6 +14,8 @@ graph gives second derivatives: `hessian` is `jacobian` of `grad`.
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -117,16 +119,25 @@ def _op_error(name: str, inputs: Sequence, error: Exception) -> Exception:
     return kind(f"{name}: {error} (inputs: {shapes})")
 
 
+_creation_order = itertools.count()
+
+
 class Node:
     """How a tensor was made: the primitive, its inputs (the saved tensors) and params.
 
-    `inputs` is set to None when a backward walk without `retain_graph` frees the graph.
+    `order` counts nodes as they are made: a node's inputs are always older than it, which
+    is what the backward walk relies on. `inputs` is set to None when a backward walk
+    without `retain_graph` frees the graph.
     """
 
-    __slots__ = ("op", "inputs", "params")
+    __slots__ = ("op", "inputs", "params", "order")
 
     def __init__(self, op: Primitive, inputs: tuple, params: dict):
         self.op, self.inputs, self.params = op, inputs, params
+        self.order = next(_creation_order)
+
+    def __repr__(self) -> str:
+        return f"<{self.op.name} node>"
 
 
 # ---------------------------------------------------------------------------------------
@@ -163,47 +174,72 @@ def toposort(outputs: Sequence[Tensor]) -> list[Tensor]:
 
 
 def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
-             keep: Callable[[Tensor], bool], retain_graph: bool,
-             create_graph: bool) -> dict[int, tuple[Tensor, Tensor]]:
+             keep: Callable[[Tensor], bool], retain_graph: bool, create_graph: bool,
+             on_step: Callable | None = None) -> dict[int, tuple[Tensor, Tensor]]:
     """Run the chain rule from `outputs`; return {id(t): (t, dL/dt)} for each t kept.
 
-    `keep(t)` says which tensors' gradients the caller wants (leaves for `backward`, the
-    requested inputs for `grad`). Pending gradients live in a dict and are popped when
-    used, so each intermediate gradient is freed as soon as its node has run.
+    The walk handles tensors from the most recently made to the oldest (a heap ordered by
+    `Node.order`; leaves come last). Every tensor is made after its inputs, so when the walk
+    reaches a tensor, every operation that used it has already sent its share of the
+    gradient: the sum in `pending` is complete, and each node runs exactly once. PyTorch
+    orders its walk the same way. Gradients are popped from `pending` when used, so
+    intermediate gradients are freed as the walk goes.
+
+    `keep(t)` says which gradients the caller wants (leaves for `backward`, the requested
+    inputs for `grad`). `on_step(t, g, sent)`, if given, sees each node as it runs, with
+    the gradients `sent` to its inputs as (position, input, gradient): the pictures use it.
     """
-    order = toposort(outputs)
     pending: dict[int, Tensor] = {}
-    for t, g in zip(outputs, grad_outputs):
-        if t.requires_grad:
-            pending[id(t)] = pending[id(t)] + g if id(t) in pending else g
+    ready: list[tuple[int, int, Tensor]] = []
     kept = {}
     with _SetGradMode(create_graph):
-        for t in reversed(order):
-            g = pending.pop(id(t), None)
-            if g is None:  # t leads to no output along any recorded path
-                continue
+        for t, g in zip(outputs, grad_outputs):
+            if t.requires_grad:
+                _receive(t, g, pending, ready)
+        while ready:
+            _, key, t = heapq.heappop(ready)
+            g = pending.pop(key)
             if keep(t):
-                kept[id(t)] = (t, g)
+                kept[key] = (t, g)
             node = t._node
             if node is None:
                 continue
-            _run_vjps(node, g, t, pending)
+            if node.inputs is None:
+                raise RuntimeError(
+                    f"backward: trying to backward through the graph a second time: the "
+                    f"saved tensors of `{node.op.name}` were freed by an earlier backward. "
+                    f"Pass retain_graph=True to that first backward() or tg.grad() call.")
+            sent = _run_vjps(node, g, t)
+            for _, x, gx in sent:
+                _receive(x, gx, pending, ready)
+            if on_step is not None:
+                on_step(t, g, sent)
             if not retain_graph:
                 node.inputs = None
     return kept
 
 
-def _run_vjps(node: Node, g: Tensor, out: Tensor, pending: dict[int, Tensor]) -> None:
-    inputs, params = node.inputs, node.params
+def _receive(t: Tensor, g: Tensor, pending: dict[int, Tensor], ready: list) -> None:
+    """Add g to t's pending gradient; the first contribution puts t on the heap."""
+    key = id(t)
+    if key in pending:
+        pending[key] = pending[key] + g
+        return
+    pending[key] = g
+    heapq.heappush(ready, (1 if t._node is None else -t._node.order, key, t))
+
+
+def _run_vjps(node: Node, g: Tensor, out: Tensor) -> list[tuple[int, Tensor, Tensor]]:
+    """The gradient for each input that requires one: the primitive's VJPs, checked."""
+    inputs, params, sent = node.inputs, node.params, []
     for i, x in enumerate(inputs):
-        if not (isinstance(x, Tensor) and x.requires_grad):
-            continue
-        gx = node.op.vjps[i](g, out, *inputs, **params)
-        if gx.shape != x.shape:
-            raise RuntimeError(f"backward: the VJP of `{node.op.name}` for input {i} returned "
-                               f"shape {gx.shape}, expected {x.shape}")
-        key = id(x)
-        pending[key] = pending[key] + gx if key in pending else gx
+        if isinstance(x, Tensor) and x.requires_grad:
+            gx = node.op.vjps[i](g, out, *inputs, **params)
+            if gx.shape != x.shape:
+                raise RuntimeError(f"backward: the VJP of `{node.op.name}` for input {i} "
+                                   f"returned shape {gx.shape}, expected {x.shape}")
+            sent.append((i, x, gx))
+    return sent
 
 
 def _seed_gradients(outputs: Sequence[Tensor], grad_outputs, caller: str) -> list[Tensor]:
