@@ -235,7 +235,7 @@ def _run_vjps(node: Node, g: Tensor, out: Tensor) -> list[tuple[int, Tensor, Ten
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor) and x.requires_grad:
             gx = node.op.vjps[i](g, out, *inputs, **params)
-            if gx.shape != x.shape:
+            if gx.data.shape != x.data.shape:
                 raise RuntimeError(f"backward: the VJP of `{node.op.name}` for input {i} "
                                    f"returned shape {gx.shape}, expected {x.shape}")
             sent.append((i, x, gx))

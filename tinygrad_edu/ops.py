@@ -48,7 +48,7 @@ def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
 def _unreduce(g: Tensor, shape: tuple[int, ...], axis: tuple[int, ...],
               keepdims: bool) -> Tensor:
     """Spread the gradient of a reduction back over the axes that were reduced."""
-    if not keepdims:
+    if not keepdims and len(axis) < len(shape):  # a full reduction's 0-d g broadcasts as is
         g = reshape(g, shape=tuple(1 if i in axis else n for i, n in enumerate(shape)))
     return g if g.shape == shape else expand(g, shape=shape)
 
@@ -136,9 +136,11 @@ sigmoid = Primitive("sigmoid", _stable_sigmoid,
                     lambda g, out, x: g * out * (1 - out))
 
 
-def _maximum_share(x: Tensor, y: Tensor, g: Tensor) -> Tensor:
-    """1 where x wins, 0 where y wins, 1/2 on ties (the gradient is shared, as in PyTorch)."""
-    return _constant((x.data > y.data) + 0.5 * (x.data == y.data), g)
+def _maximum_share(x, y, g: Tensor) -> Tensor:
+    """1 where x wins, 0 where y wins, 1/2 on ties (the gradient is shared, as in PyTorch).
+    Either side may be a Python number (softplus uses maximum(x, 0))."""
+    x, y = (v.data if isinstance(v, Tensor) else np.asarray(v) for v in (x, y))
+    return _constant((x > y) + 0.5 * (x == y), g)
 
 
 # d max(x, y) = [x > y] dx + [x < y] dy, ties split evenly
