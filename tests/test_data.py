@@ -349,7 +349,6 @@ def test_batches_errors_at_the_call():
 
 @pytest.mark.parametrize("module", [tg.data, datasets, idx, synthetic, batching],
                          ids=lambda m: m.__name__)
-def test_docstring_examples(module, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # load_idx's example writes a file
+def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0

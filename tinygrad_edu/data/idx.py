@@ -43,10 +43,10 @@ def load_idx(path: str | os.PathLike) -> np.ndarray:
     number, an unknown dtype code, or data shorter or longer than the header's sizes
     raises ValueError naming the file.
 
-    >>> import numpy as np, tinygrad_edu as tg
-    >>> with open("tiny-idx1-ubyte", "wb") as f:
-    ...     _ = f.write(bytes([0, 0, 0x08, 1, 0, 0, 0, 3, 7, 8, 9]))
-    >>> tg.data.load_idx("tiny-idx1-ubyte")
+    >>> import pathlib, tempfile, tinygrad_edu as tg
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny-idx1-ubyte"
+    >>> _ = path.write_bytes(bytes([0, 0, 0x08, 1,  0, 0, 0, 3,  7, 8, 9]))  # uint8, (3,)
+    >>> tg.data.load_idx(path)
     array([7, 8, 9], dtype=uint8)
     """
     path = Path(path)
