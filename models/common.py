@@ -1,0 +1,277 @@
+"""What the article's steps share: the "article vs ours" table, pictures, p-values, summaries.
+
+The contract between the steps and the tour
+-------------------------------------------
+Each step module (`models/linear_regression.py`, ...) has
+
+    run(out: str | Path | None = None, seed: int = 0, **options) -> dict
+
+which fits the step's models (fast with the defaults: seconds) and returns a dict with at least
+
+    "figures":  list[Comparison]   the article's numbers beside ours, in the order to print
+    "pictures": list[Path]         the PNG files written into the folder `out`
+                                   (none when `out` is None)
+
+plus entries of its own, listed in its docstring (fitted coefficients, summaries, ...).
+`run` prints nothing; `main(argv)` parses the command line, calls `run` and prints
+`comparison_table(result["figures"])` and the step's summary. A tour can call every
+`run`, time it, and print all the comparisons in one table.
+
+Also here: `add_intercept`, `save_figure` (atomic PNG writes), the two-sided p-values of the
+t, normal and F distributions (numpy and `math` only: no scipy), R's coefficient table
+(`coefficient_table`), `confusion_matrix`, and `step_parser` for the common options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+DEFAULT_OUT = Path("out")  # pictures go here unless --out says otherwise (git ignores /out/)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One number of the article beside ours: `article` is None when the article has none.
+
+    >>> print(comparison_table([Comparison("slope", 0.9519, 0.98692750, "our seed")]))
+    figure  article       ours  note
+    slope    0.9519  0.9869275  our seed
+    """
+
+    name: str
+    article: float | str | None
+    ours: float | str
+    note: str = ""
+
+
+def _cell(value: float | str | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.8g}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def comparison_table(figures: list[Comparison], title: str | None = None) -> str:
+    """The comparisons as an aligned text table, one row each (numbers to 8 digits)."""
+    rows = [("figure", "article", "ours", "note")]
+    rows += [(f.name, _cell(f.article), _cell(f.ours), f.note) for f in figures]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}  {d}".rstrip()
+             for a, b, c, d in rows]
+    return "\n".join(([title, ""] if title else []) + lines)
+
+
+def add_intercept(X: np.ndarray) -> np.ndarray:
+    """X (n,) or (n, p) with a first column of ones: the intercept is one more coefficient.
+
+    >>> add_intercept(np.array([2.0, 3.0]))
+    array([[1., 2.],
+           [1., 3.]])
+    """
+    X = np.asarray(X, dtype=np.float64)
+    X = X[:, None] if X.ndim == 1 else X
+    return np.column_stack([np.ones(len(X)), X])
+
+
+# ---------------------------------------------------------------------------------------
+# Pictures: matplotlib's object API (no pyplot, so no GUI backend and no global state)
+# ---------------------------------------------------------------------------------------
+
+
+def new_figure(columns: int = 1, size: tuple[float, float] = (5.0, 4.0)):
+    """A matplotlib Figure with `columns` side-by-side axes: (figure, list of axes)."""
+    figure = Figure(figsize=(size[0] * columns, size[1]), layout="constrained")
+    return figure, list(np.atleast_1d(figure.subplots(1, columns)))
+
+
+def save_figure(figure: Figure, folder: str | os.PathLike, name: str) -> Path:
+    """Write `figure` as PNG to `folder/name` atomically (temp file + rename); return the path.
+
+    >>> figure, (axes,) = new_figure()
+    >>> _ = axes.plot([0, 1], [0, 1])
+    >>> save_figure(figure, "pictures", "line.png").name
+    'line.png'
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    # the temp file sits in the same folder, so os.replace is a rename on one file system
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as f:
+            figure.savefig(f, format="png", dpi=100)
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
+    return path
+
+
+# ---------------------------------------------------------------------------------------
+# p-values without scipy: the t and F distributions through the incomplete beta function
+# ---------------------------------------------------------------------------------------
+
+_TINY, _EPS = 1e-300, 1e-15
+
+
+def incomplete_beta(a: float, b: float, x: float) -> float:
+    """The regularised incomplete beta function I_x(a, b), for a, b > 0 and 0 <= x <= 1.
+
+    Evaluated by its continued fraction (modified Lentz method, as in Numerical Recipes
+    section 6.4), which converges fast for x < (a + 1) / (a + b + 2); on the other side
+    it uses I_x(a, b) = 1 - I_{1-x}(b, a).
+
+    >>> round(incomplete_beta(2.0, 3.0, 0.4), 10)  # 1 - 0.6^4 - 4 * 0.4 * 0.6^3
+    0.5248
+    """
+    if a <= 0 or b <= 0 or not 0 <= x <= 1:
+        raise ValueError(f"incomplete_beta: need a, b > 0 and 0 <= x <= 1, got {a}, {b}, {x}")
+    if x == 0 or x == 1:
+        return float(x)
+    log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+                 + a * math.log(x) + b * math.log1p(-x))
+    if x < (a + 1) / (a + b + 2):
+        return math.exp(log_front) * _beta_fraction(a, b, x) / a
+    return 1 - math.exp(log_front) * _beta_fraction(b, a, 1 - x) / b
+
+
+def _beta_fraction(a: float, b: float, x: float) -> float:
+    """The continued fraction of I_x(a, b), by Lentz's method (terms d_2m and d_2m+1)."""
+    c, d = 1.0, 1 - (a + b) * x / (a + 1)
+    d = 1 / (d if abs(d) > _TINY else _TINY)
+    h = d
+    for m in range(1, 100_000):
+        for numerator in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+                          -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
+            d = 1 + numerator * d
+            d = 1 / (d if abs(d) > _TINY else _TINY)
+            c = 1 + numerator / c
+            c = c if abs(c) > _TINY else _TINY
+            h *= d * c
+        if abs(d * c - 1) < _EPS:
+            return h
+    raise ArithmeticError(f"incomplete_beta: the continued fraction did not converge "
+                          f"for a={a}, b={b}, x={x}")
+
+
+def t_cdf(t: float, df: float) -> float:
+    """P(T <= t) for Student's t distribution with `df` degrees of freedom (R's `pt`).
+
+    Uses P(|T| > |t|) = I_{df/(df+t^2)}(df/2, 1/2).
+
+    >>> round(t_cdf(2.228138851986, 10), 9)  # the 97.5% point of t with 10 df
+    0.975
+    """
+    if not df > 0:
+        raise ValueError(f"t_cdf: df must be positive, got {df}")
+    if math.isinf(t):
+        return 1.0 if t > 0 else 0.0
+    tail = incomplete_beta(df / 2, 0.5, df / (df + t * t)) / 2  # P(T > |t|)
+    return 1 - tail if t > 0 else tail
+
+
+def t_pvalue(t: float, df: float) -> float:
+    """Two-sided p-value P(|T| >= |t|), as in R's `summary(lm(...))`: 2 * pt(-|t|, df).
+
+    >>> round(t_pvalue(2.228138851986, 10), 9)
+    0.05
+    """
+    return 2 * t_cdf(-abs(t), df)
+
+
+def normal_pvalue(z: float) -> float:
+    """Two-sided p-value P(|Z| >= |z|) of the standard normal, as in R's `summary(glm(...))`.
+
+    >>> round(normal_pvalue(1.959963984540), 9)
+    0.05
+    """
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def f_pvalue(f: float, df1: float, df2: float) -> float:
+    """P(F >= f) for the F distribution with (df1, df2) degrees of freedom (R's `pf(f, ...,
+    lower.tail = FALSE)`): I_{df2/(df2 + df1 f)}(df2/2, df1/2).
+
+    >>> round(f_pvalue(4.964602743, 1, 10), 9)  # the 95% point of F(1, 10)
+    0.05
+    """
+    if f <= 0:
+        return 1.0
+    return incomplete_beta(df2 / 2, df1 / 2, df2 / (df2 + df1 * f))
+
+
+# ---------------------------------------------------------------------------------------
+# R's coefficient table
+# ---------------------------------------------------------------------------------------
+
+SIGNIFICANCE = "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1"
+
+
+def _stars(p: float) -> str:
+    for limit, stars in ((0.001, "***"), (0.01, "**"), (0.05, "*"), (0.1, ".")):
+        if p < limit:
+            return stars
+    return ""
+
+
+def format_pvalue(p: float) -> str:
+    """A p-value as R prints it: 3 significant digits, "<2e-16" below machine precision."""
+    return "<2e-16" if p < 2.2e-16 else f"{p:.3g}"
+
+
+def coefficient_table(names: list[str], estimates, std_errors, df: float | None = None) -> str:
+    """R's table of coefficients: estimate, standard error, t (or z) value, p-value, stars.
+
+    With `df` the statistic is t with df degrees of freedom (`lm`); without, z (`glm`).
+
+    >>> print(coefficient_table(["(Intercept)"], [2.0], [0.5], df=10))
+                Estimate Std. Error t value Pr(>|t|)
+    (Intercept)        2        0.5       4  0.00252 **
+    """
+    stat = "t" if df is not None else "z"
+    rows = [["", "Estimate", "Std. Error", f"{stat} value", f"Pr(>|{stat}|)", ""]]
+    for name, estimate, se in zip(names, estimates, std_errors, strict=True):
+        value = estimate / se
+        p = t_pvalue(value, df) if df is not None else normal_pvalue(value)
+        rows.append([name, f"{estimate:.6g}", f"{se:.6g}", f"{value:.5g}", format_pvalue(p),
+                     _stars(p)])
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = [" ".join([row[0].ljust(widths[0])] + [row[i].rjust(widths[i]) for i in range(1, 5)]
+                      + [row[5]]).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------
+# Classification and the command line
+# ---------------------------------------------------------------------------------------
+
+
+def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
+    """Counts (num_classes, num_classes): row = the true class, column = the predicted one.
+
+    >>> confusion_matrix([0, 1, 1], [0, 1, 0], 2)
+    array([[1, 0],
+           [1, 1]])
+    """
+    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(counts, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return counts
+
+
+def step_parser(prog: str, description: str, seed: int = 0) -> argparse.ArgumentParser:
+    """An argparse parser with the options every step has: --seed and --out."""
+    parser = argparse.ArgumentParser(prog=f"python -m models {prog}", description=description,
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--seed", type=int, default=seed, help="random seed for data and splits")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="folder for the pictures (created if missing)")
+    return parser
