@@ -1,0 +1,212 @@
+"""Layers: PyTorch's modules of the same names, each a thin wrapper around a function.
+
+The mathematics lives in `functional.py` and `conv.py`; a layer only holds its weights
+(initialised as PyTorch does) and its settings, and prints them like PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import conv, functional
+from ..tensor import Tensor, as_dtype, float32
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+
+def _empty(*shape: int, dtype=None) -> Parameter:
+    return Parameter(np.empty(shape, dtype=as_dtype(dtype or float32)))
+
+
+def _pytorch_default_init(weight: Parameter, bias: Parameter | None) -> None:
+    """kaiming_uniform_(a=sqrt(5)) for the weight, i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+    and the same bound for the bias: what PyTorch's Linear and Conv2d do."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in = math.prod(weight.shape[1:])
+        bound = 1 / math.sqrt(fan_in) if fan_in else 0.0
+        init.uniform_(bias, -bound, bound)
+
+
+class Linear(Module):
+    """y = x W^T + b, with W of shape (out_features, in_features) as in PyTorch.
+
+    >>> import tinygrad_edu as tg
+    >>> layer = tg.nn.Linear(4, 3)
+    >>> layer.weight.shape, layer(tg.ones(2, 4)).shape
+    ((3, 4), (2, 3))
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = _empty(out_features, in_features, dtype=dtype)
+        self.register_parameter("bias", _empty(out_features, dtype=dtype) if bias else None)
+        _pytorch_default_init(self.weight, self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+def _pair(value) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+class Conv2d(Module):
+    """2-D convolution over (N, C, H, W) with weight (out_channels, in_channels, KH, KW).
+
+    >>> import tinygrad_edu as tg
+    >>> conv = tg.nn.Conv2d(1, 8, kernel_size=5)
+    >>> conv(tg.zeros(2, 1, 28, 28)).shape
+    (2, 8, 24, 24)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1,
+                 padding=0, bias: bool = True, dtype=None):
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
+        self.padding = _pair(padding)
+        self.weight = _empty(out_channels, in_channels, *self.kernel_size, dtype=dtype)
+        self.register_parameter("bias", _empty(out_channels, dtype=dtype) if bias else None)
+        _pytorch_default_init(self.weight, self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return conv.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        return text + (", bias=False" if self.bias is None else "")
+
+
+class MaxPool2d(Module):
+    """The maximum of each window; stride defaults to kernel_size."""
+
+    def __init__(self, kernel_size, stride=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        return conv.max_pool2d(x, self.kernel_size, self.stride)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}"
+
+
+class AvgPool2d(MaxPool2d):
+    """The mean of each window; stride defaults to kernel_size."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return conv.avg_pool2d(x, self.kernel_size, self.stride)
+
+
+class Flatten(Module):
+    """Merge the dimensions start_dim..end_dim into one: (N, C, H, W) -> (N, C H W)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Sequential(Module):
+    """Modules applied one after the other, named "0", "1", ... (or by an OrderedDict's
+    keys); index it like a list.
+
+    >>> import tinygrad_edu as tg
+    >>> model = tg.nn.Sequential(tg.nn.Linear(4, 8), tg.nn.ReLU(), tg.nn.Linear(8, 3))
+    >>> model[0]
+    Linear(in_features=4, out_features=8, bias=True)
+    >>> list(model.state_dict())
+    ['0.weight', '0.bias', '2.weight', '2.bias']
+    """
+
+    def __init__(self, *modules: Module):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            for name, module in modules[0].items():
+                self.add_module(name, module)
+        else:
+            for index, module in enumerate(modules):
+                self.add_module(str(index), module)
+
+    def forward(self, x):
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def __getitem__(self, index: int | slice):
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return Sequential(OrderedDict(list(self._modules.items())[index]))
+        if not -len(modules) <= index < len(modules):
+            raise IndexError(f"Sequential: index {index} is out of range for "
+                             f"{len(modules)} modules")
+        return modules[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> Sequential:
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class ReLU(Module):
+    """max(x, 0), elementwise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return functional.relu(x)
+
+
+class Sigmoid(Module):
+    """1 / (1 + exp(-x)), elementwise (the article's activation)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return functional.sigmoid(x)
+
+
+class Tanh(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return functional.tanh(x)
+
+
+class Softmax(Module):
+    """exp(x) / sum(exp(x)) along `dim`."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return functional.softmax(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """log(softmax(x)) along `dim`, computed stably as x - logsumexp(x)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return functional.log_softmax(x, self.dim)

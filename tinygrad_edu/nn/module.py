@@ -1,0 +1,240 @@
+"""Module and Parameter: the bookkeeping of a model, as in PyTorch.
+
+A model is a tree of modules. Assigning a `Parameter` or a `Module` to an attribute
+registers it (`self.weight = Parameter(...)`, `self.conv = Conv2d(...)`), so that
+`parameters()` can hand every weight to an optimiser and `state_dict()` can name each one
+with a dotted path ("features.0.weight") that PyTorch would give it too.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A tensor that is a weight of a module: it requires grad, and assigning it to a
+    module's attribute registers it. Shares the memory of the array or tensor it wraps.
+
+    >>> import tinygrad_edu as tg
+    >>> w = tg.nn.Parameter(tg.zeros(2, 3))
+    >>> w.requires_grad, w.shape
+    (True, (2, 3))
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad: bool = True):
+        data = np.empty(0, dtype=np.float32) if data is None else data
+        super().__init__(data.data if isinstance(data, Tensor) else data,
+                         requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(strict=False)` could not match, as in PyTorch."""
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class of layers and models: subclass it, assign parameters and sub-modules in
+    `__init__`, and write `forward`. Calling the module calls `forward`.
+
+    >>> import tinygrad_edu as tg
+    >>> class TwoLayers(tg.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = tg.nn.Linear(4, 8)
+    ...         self.out = tg.nn.Linear(8, 3)
+    ...     def forward(self, x):
+    ...         return self.out(self.hidden(x).relu())
+    >>> [name for name, _ in TwoLayers().named_parameters()]
+    ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
+    """
+
+    def __init__(self):
+        # object.__setattr__: our own __setattr__ needs these two dicts to exist already
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # -- registration --------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
+                                 f"assigning attributes (assigning {name!r})")
+        if isinstance(value, Parameter):
+            self._forget(name)
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._forget(name)
+            self._modules[name] = value
+        elif name in self._parameters or name in self._modules:
+            if value is not None:   # None marks an absent optional part, e.g. no bias
+                raise TypeError(f"{type(self).__name__}: cannot assign a "
+                                f"{type(value).__name__} to {name!r}, which holds a "
+                                f"Parameter or Module (wrap tensors in tg.nn.Parameter)")
+            table = self._parameters if name in self._parameters else self._modules
+            table[name] = None
+        else:
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name: str) -> None:
+        for table in (self._parameters, self._modules, self.__dict__):
+            table.pop(name, None)
+
+    def __getattr__(self, name: str) -> Any:
+        # only called when normal lookup fails: parameters and sub-modules live in the dicts
+        for table in ("_parameters", "_modules"):
+            entries = self.__dict__.get(table, {})
+            if name in entries:
+                return entries[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        for table in (self._parameters, self._modules):
+            if name in table:
+                del table[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register `param` (or None, a missing optional weight) under `name`."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, "
+                            f"got {type(param).__name__}")
+        self._forget(name)
+        self._parameters[name] = param
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register a sub-module under `name` (what Sequential does with "0", "1", ...)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module, got "
+                            f"{type(module).__name__}")
+        self._forget(name)
+        self._modules[name] = module
+
+    # -- calling -------------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no forward() method")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # -- traversal -----------------------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        return ((name, m) for name, m in self._modules.items() if m is not None)
+
+    def children(self) -> Iterator[Module]:
+        return (m for _, m in self.named_children())
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and all below it, depth first in registration order, each once,
+        with its dotted name ("" for this one). A stack, not recursion: no depth limit."""
+        stack, seen = [(prefix, self)], set()
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{child}" if name else child, m)
+                        for child, m in module.named_children()]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        return (m for _, m in self.named_modules())
+
+    def named_parameters(self, prefix: str = "",
+                         recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs, each parameter once even if shared."""
+        owners = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        seen = set()
+        for owner, module in owners:
+            for name, p in module._parameters.items():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    yield (f"{owner}.{name}" if owner else name), p
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        return (p for _, p in self.named_parameters(recurse=recurse))
+
+    # -- training helpers ----------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients: `.grad = None` (PyTorch's default), or zeros."""
+        for p in self.parameters():
+            p.grad = None if set_to_none or p.grad is None else Tensor(np.zeros_like(p.data))
+
+    def train(self, mode: bool = True) -> Module:
+        """Set `training` on this module and all below it; returns self."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    # -- saving and loading --------------------------------------------------------------
+    def state_dict(self) -> OrderedDict[str, Tensor]:
+        """Every parameter by dotted name, in registration order: tensors that share the
+        parameters' memory but not their graph (PyTorch's `state_dict()`)."""
+        return OrderedDict((name, p.detach()) for name, p in self.named_parameters())
+
+    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
+        """Copy `state_dict`'s arrays into the parameters of the same names, in place.
+
+        Shapes must match. With `strict` (the default) the names must match exactly too.
+        On any mismatch a RuntimeError lists every problem and nothing is changed.
+        """
+        own = dict(self.named_parameters())
+        missing = [name for name in own if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in own]
+        errors = [f"size mismatch for {name}: copying a param with shape "
+                  f"{np.shape(_array(name, value))} from the state dict, the shape in the "
+                  f"model is {own[name].shape}"
+                  for name, value in state_dict.items()
+                  if name in own and np.shape(_array(name, value)) != own[name].shape]
+        if strict:
+            errors = _listed("Missing key(s)", missing) + _listed("Unexpected key(s)",
+                                                                  unexpected) + errors
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:"
+                               + "".join(f"\n\t{e}" for e in errors))
+        for name, p in own.items():
+            if name in state_dict:
+                np.copyto(p.data, _array(name, state_dict[name]), casting="same_kind")
+        return IncompatibleKeys(missing, unexpected)
+
+    # -- printing ------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The text inside the parentheses of this module's repr (its settings)."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): " + repr(m).replace("\n", "\n  ")
+                 for name, m in self._modules.items()]
+        if not lines:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        body = ([self.extra_repr()] if self.extra_repr() else []) + lines
+        return f"{type(self).__name__}(\n  " + "\n  ".join(body) + "\n)"
+
+
+def _array(name: str, value) -> np.ndarray:
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, np.ndarray):
+        return value
+    raise TypeError(f"load_state_dict: the value of {name!r} is a {type(value).__name__}, "
+                    f"expected a Tensor or a numpy array")
+
+
+def _listed(what: str, names: list[str]) -> list[str]:
+    return [f"{what} in state_dict: " + ", ".join(f'"{n}"' for n in names)] if names else []
