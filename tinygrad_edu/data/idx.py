@@ -69,9 +69,10 @@ def _read_idx(f: BinaryIO, path: Path, available: int | None) -> np.ndarray:
     header_bytes = 4 + 4 * len(shape)
     nbytes = math.prod(shape) * dtype.itemsize
     if available is not None and available - header_bytes != nbytes:
-        raise ValueError(f"load_idx: {path} holds {available - header_bytes} bytes of data, "
-                         f"but its header says shape {shape} of {dtype.name} "
-                         f"({nbytes} bytes): the file is truncated or too long")
+        problem = "truncated" if available - header_bytes < nbytes else "too long"
+        raise ValueError(f"load_idx: {path} is {problem}: its header says shape {shape} of "
+                         f"{dtype.name} ({nbytes} bytes), but {available - header_bytes} "
+                         f"bytes of data follow")
     try:
         array = np.empty(shape, dtype=dtype)
     except (MemoryError, ValueError):  # numpy says ValueError when the size overflows
