@@ -9,7 +9,7 @@
 (2, 3)
 """
 
-from . import functional, nn, ops, optim
+from . import data, functional, nn, ops, optim
 from .autograd import enable_grad, grad, hessian, is_grad_enabled, jacobian, no_grad
 from .creation import (
     arange,
@@ -25,6 +25,7 @@ from .creation import (
     zeros_like,
 )
 from .functional import relu, sigmoid, softmax, tanh
+from .serialization import load, save
 from .tensor import (
     Tensor,
     bool_,
@@ -41,9 +42,9 @@ from .tensor import (
 from .testing import gradcheck, gradgradcheck
 
 __all__ = [
-    "Tensor", "arange", "bool_", "cat", "enable_grad", "eye", "float32", "float64", "full",
-    "functional", "grad", "gradcheck", "gradgradcheck", "hessian", "int64",
-    "is_grad_enabled", "jacobian", "manual_seed", "matmul", "maximum", "minimum", "nn",
-    "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "sigmoid",
-    "softmax", "stack", "tanh", "tensor", "where", "zeros", "zeros_like",
+    "Tensor", "arange", "bool_", "cat", "data", "enable_grad", "eye", "float32", "float64",
+    "full", "functional", "grad", "gradcheck", "gradgradcheck", "hessian", "int64",
+    "is_grad_enabled", "jacobian", "load", "manual_seed", "matmul", "maximum", "minimum",
+    "nn", "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "save",
+    "sigmoid", "softmax", "stack", "tanh", "tensor", "where", "zeros", "zeros_like",
 ]
