@@ -15,10 +15,11 @@ through the backward pass. docs/visualisation.md shows how to read the pictures.
 """
 
 from .backward import Step, backward_steps, total_gradients
-from .draw import MAX_NODES, backward_frames, draw_backward, draw_graph
+from .draw import backward_frames, draw_backward, draw_graph
 from .render import render, save_backprop_html, to_svg
+from .walk import MAX_NODES, Walk, walk_graph
 
 __all__ = [
-    "MAX_NODES", "Step", "backward_frames", "backward_steps", "draw_backward", "draw_graph",
-    "render", "save_backprop_html", "to_svg", "total_gradients",
+    "MAX_NODES", "Step", "Walk", "backward_frames", "backward_steps", "draw_backward",
+    "draw_graph", "render", "save_backprop_html", "to_svg", "total_gradients", "walk_graph",
 ]

@@ -19,9 +19,7 @@ import graphviz
 from ..tensor import Tensor
 from . import labels
 from .backward import Step, backward_steps, total_gradients
-from .walk import CONSTANT, OP, Walk, names_of, walk_graph
-
-MAX_NODES = 300  # beyond this dot gets slow and a picture unreadable: refuse, say why
+from .walk import CONSTANT, MAX_NODES, OP, Walk, names_of, walk_graph
 
 
 @dataclass

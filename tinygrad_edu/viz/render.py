@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
+import uuid
 from pathlib import Path
 
 import graphviz
@@ -59,20 +59,23 @@ def render(graph: graphviz.Digraph, path, format: str | None = None) -> Path:
         raise ValueError(f"render: cannot write {format!r} pictures (from {path.name!r}); "
                          f"use one of {', '.join(FORMATS)}")
     data = graph.source.encode("utf-8") if format == "dot" else pipe(graph, format)
-    write_atomic(path, data)
+    write_atomic(path, data, "render")
     return path
 
 
-def write_atomic(path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, then move it into place."""
+def write_atomic(path, data: bytes, caller: str) -> None:
+    """Write `data` to a new file beside `path`, then move it into place in one step."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{caller}: folder {path.parent} does not exist")
+    # open(..., "xb"), not mkstemp: the file gets the usual permissions (mkstemp's are 0600)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
-        with os.fdopen(handle, "wb") as file:
+        with open(temporary, "xb") as file:
             file.write(data)
         os.replace(temporary, path)
     except BaseException:
-        os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
         raise
 
 
@@ -99,7 +102,7 @@ def save_backprop_html(t: Tensor, path, params=None, gradient=None,
     page = _PAGE.format(title=html.escape(title), count=len(divs), frames="\n".join(divs),
                         script=_SCRIPT)
     path = Path(path)
-    write_atomic(path, page.encode("utf-8"))
+    write_atomic(path, page.encode("utf-8"), "save_backprop_html")
     return path
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from ..tensor import Tensor
 
+MAX_NODES = 300  # beyond this dot gets slow and a picture unreadable: refuse, say why
+
 # What a drawn node is; each kind has its own style and an entry in the legend.
 PARAMETER = "parameter"        # a leaf that requires grad: backward() fills its .grad
 DATA = "data"                  # a leaf tensor without grad (inputs X, targets y)
@@ -54,16 +56,17 @@ class Walk:
         return [item.value for item in self.items if item.kind not in (OP, CONSTANT)]
 
 
-def walk_graph(t: Tensor, caller: str, max_nodes: int) -> Walk:
+def walk_graph(t: Tensor, caller: str = "walk_graph", max_nodes: int = MAX_NODES) -> Walk:
     """The graph that produced `t`, found by an iterative walk from `t` to its leaves.
 
     Raises RuntimeError when backward() has freed the graph, and ValueError when the graph
     has more than `max_nodes` nodes (dot would take long and draw an unreadable tangle).
 
     >>> import tinygrad_edu as tg
-    >>> a = tg.tensor(2.0, requires_grad=True)
-    >>> [item.key for item in walk_graph(a * 3, "example", 100).items]
-    ['t0', 'op0', 't1', 'c0']
+    >>> a = tg.tensor(2.0, requires_grad=True, name="a")
+    >>> walk = walk_graph(a * 3)
+    >>> [item.key for item in walk.items], [t.name for t in walk.tensors()]
+    (['t0', 'op0', 't1', 'c0'], [None, 'a'])
     """
     walk = Walk()
     _add_tensor(walk, t, OUTPUT)

@@ -1,0 +1,337 @@
+"""Pictures of backprop (tinygrad_edu.viz and `python -m models graph`).
+
+The DOT source is checked by counting its node and edge statements, so the tests say
+exactly what a picture holds; rendering goes through the system `dot` (CI installs it).
+"""
+
+import os
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from models import graph as graph_command
+from tinygrad_edu import viz
+from tinygrad_edu.autograd import toposort
+
+NODE = re.compile(r"^\t(\w+) \[", re.M)
+EDGE = re.compile(r"^\t(\w+) -> (\w+)", re.M)
+SVG = "{http://www.w3.org/2000/svg}"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def node_keys(source: str) -> list[str]:
+    """The keys of the node statements (not the `graph [...]`-style default lines)."""
+    return [k for k in NODE.findall(source) if k not in ("graph", "node", "edge")]
+
+
+def nodes(picture) -> list[str]:
+    return node_keys(picture.source)
+
+
+def edges(picture) -> list[tuple[str, str]]:
+    return EDGE.findall(picture.source)
+
+
+def node_line(picture, key: str) -> str:
+    return next(line for line in picture.source.splitlines() if line.startswith(f"\t{key} ["))
+
+
+def expression(c_shape=(2, 3)):
+    """sum(sigmoid(a * b + c)) with a, b, c requiring grad; c broadcast when c_shape is (3,)."""
+    tg.manual_seed(0)
+    a = tg.randn(2, 3, requires_grad=True)
+    b = tg.randn(2, 3, requires_grad=True)
+    c = tg.randn(*c_shape, requires_grad=True)
+    return (a * b + c).sigmoid().sum(), (a, b, c)
+
+
+# ---------------------------------------------------------------------------------------
+# The forward graph: nodes, edges, labels
+# ---------------------------------------------------------------------------------------
+
+def test_known_expression_has_exactly_its_nodes_and_edges():
+    loss, _ = expression()
+    picture = viz.draw_graph(loss, legend=False)
+    # tensors a, b, c, a*b, a*b+c, sigmoid, sum; ops mul, add, sigmoid, sum
+    assert len(nodes(picture)) == 7 + 4
+    # mul: 2 in + 1 out, add: 2 + 1, sigmoid: 1 + 1, sum: 1 + 1
+    assert len(edges(picture)) == 10
+    assert sorted(k for k in nodes(picture) if k.startswith("op")) == ["op0", "op1", "op2",
+                                                                        "op3"]
+
+
+def test_broadcasting_shows_its_expand_node_and_the_legend_is_one_node():
+    loss, _ = expression(c_shape=(3,))
+    picture = viz.draw_graph(loss)
+    assert len(nodes(picture)) == 13 + 1  # + expand and its output, + the legend
+    assert len(edges(picture)) == 12
+    assert "<B>expand</B><BR/>shape=(2, 3)" in picture.source
+
+
+def test_constants_are_small_nodes_and_a_tensor_used_twice_has_two_edges():
+    x = tg.tensor([1.0, 2.0], requires_grad=True, name="x")
+    picture = viz.draw_graph((x * x * 2).sum(), legend=False)
+    # tensors x, x*x, *2, sum; ops mul, mul, sum; constant 2
+    assert len(nodes(picture)) == 4 + 3 + 1
+    assert edges(picture).count(("t3", "op2")) == 2  # x feeds the first mul twice
+    assert "dashed" in node_line(picture, "c0") and "label=<2>" in node_line(picture, "c0")
+
+
+def test_labels_carry_names_shapes_dtypes_and_values():
+    w = tg.tensor([[0.5, -1.0, 2.0]], requires_grad=True)
+    X = tg.tensor(np.arange(12.0).reshape(4, 3), dtype="float64", name="X")
+    out = (X @ w.T.double()).sum()
+    picture = viz.draw_graph(out, params={"weight": w}, legend=False)
+    assert "<B>weight</B>" in picture.source and "<B>X</B>" in picture.source
+    assert "(1, 3) float32" in picture.source and "(4, 3) float64" in picture.source
+    assert "[[0.5, -1, 2]]" in picture.source                      # few numbers: in full
+    assert "mean 5.5 std 3.452<BR/>min 0 max 11" in picture.source  # many: summarised
+    assert "lightblue" in node_line(picture, viz.walk_graph(out).key_of[id(w)])
+
+
+def test_names_come_from_a_module_named_parameters():
+    class TwoParameters:  # anything with named_parameters(), like tg.nn.Module
+        def __init__(self):
+            self.weight = tg.ones(2, requires_grad=True)
+            self.bias = tg.zeros(2, requires_grad=True)
+
+        def named_parameters(self):
+            return [("layer.weight", self.weight), ("layer.bias", self.bias)]
+
+    model = TwoParameters()
+    source = viz.draw_graph((model.weight * 3 + model.bias).sum(), model).source
+    assert "<B>layer.weight</B>" in source and "<B>layer.bias</B>" in source
+
+
+def test_gradients_appear_only_after_backward():
+    loss, (a, _, _) = expression()
+    assert "|grad|" not in viz.draw_graph(loss).source
+    loss.backward(retain_graph=True)
+    picture = viz.draw_graph(loss)
+    assert picture.source.count("|grad| =") == 7  # every tensor of the graph requires grad
+    assert "|grad|" not in viz.draw_graph(loss, show_grads=False).source
+    a_grad = viz.labels.describe(a.grad.data, 6).replace("\n", "<BR/>")
+    assert f"grad {a_grad}" in picture.source
+
+
+def test_the_same_graph_gives_the_same_dot_source():
+    first, _ = expression(c_shape=(3,))
+    second, _ = expression(c_shape=(3,))
+    assert viz.draw_graph(first).source == viz.draw_graph(second).source
+    assert viz.draw_backward(first).source == viz.draw_backward(second).source
+    assert viz.draw_graph(first).source == viz.draw_graph(first).source
+
+
+def test_a_freed_graph_cannot_be_drawn_and_says_why():
+    loss, _ = expression()
+    loss.backward()
+    for draw in (viz.draw_graph, viz.draw_backward, viz.backward_frames):
+        with pytest.raises(RuntimeError, match=r"freed by backward\(\).*retain_graph=True"):
+            draw(loss)
+
+
+def test_large_graphs_are_refused_and_long_chains_need_no_recursion():
+    x = tg.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(2000):
+        y = y * 1.0001
+    with pytest.raises(ValueError, match="more than 300 nodes.*max_nodes="):
+        viz.draw_graph(y)
+    picture = viz.draw_graph(y, max_nodes=10_000, legend=False)
+    assert len(nodes(picture)) == 2001 + 2000 + 2000  # tensors, ops, constants
+
+
+# ---------------------------------------------------------------------------------------
+# The backward walk and its pictures
+# ---------------------------------------------------------------------------------------
+
+def test_backward_steps_follow_the_engine_and_match_tg_grad():
+    loss, leaves = expression(c_shape=(3,))
+    steps = viz.backward_steps(loss)
+    engine_order = [t for t in reversed(toposort([loss])) if t._node is not None]
+    assert [s.tensor for s in steps] == engine_order
+    tensors = toposort([loss])
+    totals = viz.total_gradients(loss, steps)
+    expected = tg.grad(loss, tensors, retain_graph=True)
+    for t, g in zip(tensors, expected, strict=True):
+        np.testing.assert_allclose(totals[id(t)].data, g.data, rtol=1e-6)
+    assert all(t.grad is None for t in leaves)  # a replay stores nothing
+
+
+def test_backward_steps_need_a_gradient_for_a_non_scalar_output():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="backward_steps: grad can be implicitly"):
+        viz.backward_steps(x * 2)
+    weights = np.array([3.0, -1.0], dtype=np.float32)
+    (step,) = viz.backward_steps(x * 2, gradient=weights)
+    np.testing.assert_allclose(step.sent[0][2].data, [6.0, -2.0])
+
+
+def test_softmax_cross_entropy_sends_a_minus_y_over_n_to_the_logits():
+    loss, params = graph_command.softmax_example()
+    logits = next(t for t in toposort([loss]) if t.name == "logits z")
+    y = next(t for t in viz.walk_graph(loss).tensors() if t.name == "y").data
+    a = np.exp(logits.data) / np.exp(logits.data).sum(1, keepdims=True)
+    expected = (a - y) / len(y)
+    totals = viz.total_gradients(loss, viz.backward_steps(loss))
+    np.testing.assert_allclose(totals[id(logits)].data, expected, atol=1e-6)
+    loss.backward(retain_graph=True)
+    shown = viz.labels.describe(totals[id(logits)].data, 6).replace("\n", "<BR/>")
+    assert f"grad {shown}" in viz.draw_graph(loss, params).source
+
+
+def test_the_backward_view_numbers_every_gradient_sent():
+    loss, _ = expression(c_shape=(3,))
+    picture = viz.draw_backward(loss)
+    sent = sum(len(s.sent) for s in viz.backward_steps(loss))
+    assert sent == 7  # sum 1, sigmoid 1, add 2, mul 2, expand 1
+    numbers = [int(n) for n in re.findall(r'label="#(\d+) ', picture.source)]
+    assert sorted(numbers) == list(range(1, sent + 1))
+    assert picture.source.count("dir=back") == len(edges(picture))
+
+
+def test_one_frame_per_step_with_the_running_op_highlighted():
+    loss, _ = expression(c_shape=(3,))
+    steps = viz.backward_steps(loss)
+    frames = viz.backward_frames(loss)
+    op_of = viz.walk_graph(loss).op_of
+    assert len(frames) == len(steps) == 5
+    sent_so_far = 0
+    for step, frame in zip(steps, frames, strict=True):
+        sent_so_far += len(step.sent)
+        highlighted = [k for k in nodes(frame) if "fillcolor=gold" in node_line(frame, k)]
+        assert highlighted == [op_of[id(step.tensor)]]
+        assert frame.source.count('label="#') == sent_so_far
+        assert f"step {step.number} of 5" in frame.graph_attr["label"]
+
+
+# ---------------------------------------------------------------------------------------
+# Files: SVG, PNG, DOT, HTML; a missing `dot`
+# ---------------------------------------------------------------------------------------
+
+def test_render_writes_svg_that_parses_png_and_dot(tmp_path):
+    loss, _ = expression()
+    loss.backward(retain_graph=True)
+    picture = viz.draw_graph(loss)
+    root = ET.parse(viz.render(picture, tmp_path / "g.svg")).getroot()
+    titles = {g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g")
+              if g.get("class") == "node"}
+    assert titles == set(nodes(picture))
+    assert (tmp_path / "g.png").exists() is False
+    assert viz.render(picture, tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+    assert viz.render(picture, tmp_path / "g.dot").read_text() == picture.source
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot", "g.png", "g.svg"]
+    with pytest.raises(ValueError, match="render: cannot write 'pdf'"):
+        viz.render(picture, tmp_path / "g.pdf")
+    with pytest.raises(FileNotFoundError, match="render: folder .*nowhere does not exist"):
+        viz.render(picture, tmp_path / "nowhere" / "g.svg")
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    path = viz.render(viz.draw_graph(tg.tensor(1.0) * 2), tmp_path / "g.dot")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_missing_dot_says_how_to_install_it(tmp_path, monkeypatch):
+    loss, _ = expression()
+    picture = viz.draw_graph(loss)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` anywhere on PATH
+    with pytest.raises(RuntimeError, match="render: graphviz's `dot`.*apt-get install graphviz"):
+        viz.render(picture, tmp_path / "g.svg")
+    with pytest.raises(RuntimeError, match="save_backprop_html: .*apt-get install graphviz"):
+        viz.save_backprop_html(loss, tmp_path / "b.html")
+    assert list(tmp_path.iterdir()) == []          # no half-written file
+    assert picture.source.startswith("digraph")    # the DOT source is still there
+
+
+class _PageParser(HTMLParser):
+    """Collects what the test asserts on: frames, inline SVGs, ids, outside references."""
+
+    def __init__(self):
+        super().__init__()
+        self.frames, self.svgs, self.ids, self.outside = 0, 0, set(), []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.frames += tag == "div" and attrs.get("class") == "frame"
+        self.svgs += tag == "svg"
+        self.ids.add(attrs.get("id"))
+        self.outside += [v for k, v in attrs.items() if k in ("src", "href") and v
+                         and not v.startswith("#")]
+        self.outside += ["<link>"] if tag == "link" else []
+
+
+def test_the_html_page_holds_one_inline_svg_frame_per_step(tmp_path):
+    loss, _ = expression(c_shape=(3,))
+    path = viz.save_backprop_html(loss, tmp_path / "backprop.html", title="a <b> test")
+    page = path.read_text()
+    parser = _PageParser()
+    parser.feed(page)
+    assert parser.frames == parser.svgs == len(viz.backward_steps(loss)) == 5
+    assert {"previous", "next", "slider", "caption"} <= parser.ids
+    assert parser.outside == [] and "@import" not in page and "<?xml" not in page
+    assert "<title>a &lt;b&gt; test</title>" in page
+    assert [p.name for p in tmp_path.iterdir()] == ["backprop.html"]
+
+
+# ---------------------------------------------------------------------------------------
+# The command `python -m models graph`
+# ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("example, suffix, view", [
+    ("logistic", ".svg", "graph"), ("mlp", ".png", "backward"), ("softmax", ".dot", "graph"),
+    ("expression", ".html", "graph")])
+def test_the_command_writes_each_format(tmp_path, capsys, example, suffix, view):
+    out = tmp_path / f"{example}{suffix}"
+    assert graph_command.main([example, "--out", str(out), "--view", view]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    data = out.read_bytes()
+    if suffix == ".svg":
+        assert ET.fromstring(data).tag == f"{SVG}svg"
+    elif suffix == ".png":
+        assert data[:4] == b"\x89PNG"
+    elif suffix == ".dot":
+        assert data.startswith(b"digraph tinygrad_edu {") and b"logits z" in data
+    else:
+        parser = _PageParser()
+        parser.feed(data.decode())
+        assert parser.frames == 5
+
+
+def test_the_command_draws_each_example_after_one_backward():
+    for name, example in graph_command.EXAMPLES.items():
+        loss, params = example()
+        assert loss.data.shape == () and np.isfinite(loss.item()), name
+        leaves = [t for t in toposort([loss]) if t._node is None]
+        assert {id(t) for t in leaves} == set(viz.walk.names_of(params)), name
+
+
+def test_the_command_rejects_an_unknown_suffix(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit:
+        graph_command.main(["logistic", "--out", str(tmp_path / "x.pdf")])
+    assert exit.value.code == 2 and "unknown suffix '.pdf'" in capsys.readouterr().err
+
+
+def test_the_committed_pictures_match_the_commands_that_made_them(tmp_path):
+    """docs/visualisation.md lists the commands that draw docs/img/*.svg: each picture
+    still has the nodes and edges its command draws today (whatever dot's version)."""
+    commands = re.findall(r"^python -m models graph (.*) --out docs/img/(\S+\.svg)(.*)$",
+                          (DOCS / "visualisation.md").read_text(), re.M)
+    assert sorted(name for _, name, _ in commands) == sorted(
+        p.name for p in (DOCS / "img").glob("*.svg"))
+    for before, name, after in commands:
+        dot = tmp_path / "fresh.dot"
+        graph_command.main(before.split() + after.split() + ["--out", str(dot)])
+        fresh = dot.read_text()
+        root = ET.parse(DOCS / "img" / name).getroot()
+        titles = [g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g")
+                  if g.get("class") in ("node", "edge")]
+        drawn = node_keys(fresh) + [f"{a}->{b}" for a, b in EDGE.findall(fresh)]
+        assert sorted(titles) == sorted(drawn), name
