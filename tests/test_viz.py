@@ -4,6 +4,8 @@ The DOT source is checked by counting its node and edge statements, so the tests
 exactly what a picture holds; rendering goes through the system `dot` (CI installs it).
 """
 
+import doctest
+import importlib
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -117,6 +119,15 @@ def test_gradients_appear_only_after_backward():
     assert "|grad|" not in viz.draw_graph(loss, show_grads=False).source
     a_grad = viz.labels.describe(a.grad.data, 6).replace("\n", "<BR/>")
     assert f"grad {a_grad}" in picture.source
+
+
+def test_a_non_scalar_output_shows_only_the_leaves_gradients():
+    x = tg.tensor([1.0, 2.0], requires_grad=True, name="x")
+    y = (x * 3).exp()
+    y.backward(gradient=np.ones(2, dtype=np.float32), retain_graph=True)
+    source = viz.draw_graph(y).source
+    assert source.count("|grad| =") == 1  # x's .grad; the seed of y is not known here
+    assert f"grad {viz.labels.describe(x.grad.data, 6)}" in source
 
 
 def test_the_same_graph_gives_the_same_dot_source():
@@ -335,3 +346,11 @@ def test_the_committed_pictures_match_the_commands_that_made_them(tmp_path):
                   if g.get("class") in ("node", "edge")]
         drawn = node_keys(fresh) + [f"{a}->{b}" for a, b in EDGE.findall(fresh)]
         assert sorted(titles) == sorted(drawn), name
+
+
+@pytest.mark.parametrize("name", ["__init__", "walk", "labels", "backward", "draw", "render"])
+def test_docstring_examples_run(name):
+    module = importlib.import_module("tinygrad_edu.viz" + ("" if name == "__init__"
+                                                             else f".{name}"))
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0

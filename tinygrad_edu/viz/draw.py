@@ -81,7 +81,7 @@ def backward_frames(t: Tensor, params=None, gradient=None, show_values: bool = T
                     rankdir: str = "LR", *, max_nodes: int = MAX_NODES, max_shown: int = 6,
                     legend: bool = True) -> list[graphviz.Digraph]:
     """One picture per backward step: frame k highlights the op run at step k and shows
-    the gradients known after it (a tensor used twice fills in over two steps).
+    the gradients known after it (a tensor used by two ops fills in over two steps).
 
     >>> import tinygrad_edu as tg
     >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
@@ -91,13 +91,14 @@ def backward_frames(t: Tensor, params=None, gradient=None, show_values: bool = T
     walk = walk_graph(t, "backward_frames", max_nodes)
     steps = backward_steps(t, gradient)
     options = _Options(names_of(params), show_values, rankdir, max_shown, legend)
-    return [_backward_picture(t, walk, steps, step.number, options, frame_caption(step, steps),
+    return [_backward_picture(t, walk, steps, step.number, options, _frame_caption(step, steps),
                               current=walk.op_of[id(step.tensor)])
             for step in steps]
 
 
-def frame_caption(step: Step, steps: list[Step]) -> str:
-    """What a frame shows, in one line: `step 2 of 5: mul sends gradients to 2 inputs`."""
+def _frame_caption(step: Step, steps: list[Step]) -> str:
+    """What a frame shows, in one line: "step 3 of 5: `add` receives a gradient of shape
+    (2, 3) and sends gradients to 2 inputs"."""
     name = step.tensor._node.op.name
     inputs = "1 input" if len(step.sent) == 1 else f"{len(step.sent)} inputs"
     return (f"step {step.number} of {len(steps)}: `{name}` receives a gradient of shape "
