@@ -25,12 +25,18 @@ import tinygrad_edu as tg
 import tinygrad_edu.functional as F
 from tinygrad_edu import viz
 
-# Six rows of R's iris (rows 51-53 versicolor, 101-103 virginica) and two more, one setosa
-# (row 1) and one versicolor (row 54): sepal length, sepal width, petal length, petal width.
-IRIS_ROWS = np.array([[7.0, 3.2, 4.7, 1.4], [6.4, 3.2, 4.5, 1.5], [6.9, 3.1, 4.9, 1.5],
-                      [6.3, 3.3, 6.0, 2.5], [5.8, 2.7, 5.1, 1.9], [7.1, 3.0, 5.9, 2.1],
-                      [5.1, 3.5, 1.4, 0.2], [5.5, 2.3, 4.0, 1.3]])
-IRIS_CLASSES = np.array([1, 1, 1, 2, 2, 2, 0, 1])  # 0 setosa, 1 versicolor, 2 virginica
+# A few rows of iris, so that the pictures stay small: 0-based rows 50-52 (versicolor),
+# 100-102 (virginica), then 0 (setosa) and 53 (versicolor). Columns: sepal length, sepal
+# width, petal length, petal width; classes 0 setosa, 1 versicolor, 2 virginica.
+ROWS = [50, 51, 52, 100, 101, 102, 0, 53]
+
+
+def iris_rows() -> tuple[np.ndarray, np.ndarray]:
+    """The features and classes of the rows above."""
+    iris = tg.data.load_iris()
+    return iris.data[ROWS], iris.target[ROWS]
+
+
 SUFFIXES = (".svg", ".png", ".dot", ".html")
 
 
@@ -46,9 +52,10 @@ def expression_example() -> tuple[tg.Tensor, dict[str, tg.Tensor]]:
 def logistic_example() -> tuple[tg.Tensor, dict[str, tg.Tensor]]:
     """The article's step 2: versicolor (0) or virginica (1) from sepal and petal length,
     divided by their common maximum, with a column of ones for the intercept."""
-    lengths = IRIS_ROWS[:6][:, [0, 2]]
+    features, classes = iris_rows()
+    lengths = features[:6][:, [0, 2]]
     X = tg.tensor(np.column_stack([np.ones(6), lengths / lengths.max()]), tg.float32, name="X")
-    y = tg.tensor(IRIS_CLASSES[:6] == 2, tg.float32, name="y")
+    y = tg.tensor(classes[:6] == 2, tg.float32, name="y")
     beta = tg.ones(3, requires_grad=True)  # the article starts gradient descent at 1
     p = (X @ beta).sigmoid()
     p.name = "p = sigmoid(X beta)"
@@ -64,8 +71,9 @@ def _init(*shape: int) -> tg.Tensor:
 
 def _scaled_rows(rows: slice) -> tuple[tg.Tensor, tg.Tensor]:
     """Features divided by their maximum (far from 0 the sigmoid is flat) and one-hot y."""
-    X = IRIS_ROWS[rows] / IRIS_ROWS.max()
-    y = np.eye(3)[IRIS_CLASSES[rows]]
+    features, classes = iris_rows()
+    X = features[rows] / features.max()
+    y = np.eye(3)[classes[rows]]
     return tg.tensor(X, tg.float32, name="X"), tg.tensor(y, tg.float32, name="y")
 
 
