@@ -1,0 +1,167 @@
+"""The benchmark: W1-W5 on tinygrad_edu and on hand-written numpy, interleaved in one process.
+
+    python -m bench                      # all workloads, 7 rounds (a few minutes)
+    python -m bench --quick              # 3 short rounds, under a minute
+    python -m bench --workloads W1,W3 --rounds 5 --steps 200
+    OPENBLAS_NUM_THREADS=1 python -m bench   # steadier figures on a busy machine
+
+For each workload it prints the median time per training step of each side, their ratio
+(the figure to compare: absolute times move with the machine's load and BLAS threads),
+the number of primitives one tinygrad_edu step records, and the extra time per primitive;
+then the per-op forward+backward overhead of bench/overhead.py on tiny tensors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+from datetime import datetime, timezone
+
+import numpy as np
+
+from bench import overhead
+from bench.timing import interleaved_medians
+from bench.workloads import KEYS, Workload, build, check_keys
+
+# training steps per round for each side: about half a second of tinygrad_edu on 2 cores
+STEPS = {"W1": 400, "W2": 600, "W3": 20, "W4": 20, "W5": 1500}
+OVERHEAD_CALLS = 2000
+ROUNDS, QUICK_ROUNDS, QUICK_SHARE = 7, 3, 4  # --quick: 3 rounds of a quarter of the steps
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--workloads", default=",".join(KEYS),
+                        help="comma-separated, e.g. W1,W3 (default: all)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{QUICK_ROUNDS} rounds of 1/{QUICK_SHARE} of the steps")
+    parser.add_argument("--rounds", type=int, help=f"interleaved rounds (default {ROUNDS})")
+    parser.add_argument("--steps", type=int,
+                        help="training steps per round and side, for every workload "
+                             "(default: per workload, " +
+                             ", ".join(f"{k} {v}" for k, v in STEPS.items()) + ")")
+    parser.add_argument("--synthetic", action="store_true",
+                        help="random images instead of Fashion-MNIST for W1, W3, W4")
+    args = parser.parse_args(argv)
+    args.workloads = [k.strip().upper() for k in args.workloads.split(",") if k.strip()]
+    try:
+        check_keys(args.workloads)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.rounds is None:
+        args.rounds = QUICK_ROUNDS if args.quick else ROUNDS
+    for name in ("rounds", "steps"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name} must be at least 1, got {value}")
+    return args
+
+
+def steps_for(key: str, args: argparse.Namespace) -> int:
+    if args.steps is not None:
+        return args.steps
+    return max(1, STEPS[key] // QUICK_SHARE) if args.quick else STEPS[key]
+
+
+# ---------------------------------------------------------------------------------------
+# What the figures depend on: the BLAS, its threads, the load
+# ---------------------------------------------------------------------------------------
+
+def blas_threads() -> str:
+    """The BLAS thread setting: the environment variables, and threadpoolctl's view when it
+    is installed (it is not a dependency)."""
+    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    setting = ", ".join(f"{n}={os.environ[n]}" for n in names if n in os.environ)
+    setting = setting or "no thread variable set (OpenBLAS default: one thread per core)"
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return f"{setting}; threadpoolctl not installed"
+    pools = [f"{p['internal_api']} {p['num_threads']} threads" for p in threadpool_info()
+             if p.get("user_api") == "blas"]
+    return f"{setting}; threadpoolctl: {', '.join(pools) or 'no BLAS found'}"
+
+
+def blas_name() -> str:
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{blas['name']} {blas.get('version', '')}".strip()
+    except (KeyError, TypeError):
+        return "unknown BLAS"
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages: above the core count, timings are shaky."""
+    if not hasattr(os, "getloadavg"):
+        return "load average unknown"
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def header(args: argparse.Namespace) -> list[str]:
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return [
+        f"tinygrad_edu benchmark, {now}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        f"numpy {np.__version__} with {blas_name()}; {blas_threads()}",
+        f"{load()} at the start; medians of {args.rounds} interleaved rounds per workload",
+        "Compare the ratios, not the absolute times: those move with the machine's load and "
+        "the BLAS threads.",
+        "",
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# The table
+# ---------------------------------------------------------------------------------------
+
+COLUMNS = ["workload", "data", "steps/round", "numpy", "tinygrad_edu", "ratio",
+           "primitives/step", "extra per primitive"]
+
+
+def microseconds(seconds: float) -> str:
+    us = seconds * 1e6
+    return f"{us:,.0f} us" if us >= 100 else f"{us:.1f} us"
+
+
+def row(cells: list) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def measure(workload: Workload, rounds: int, steps: int) -> list:
+    """Time both sides of one workload, interleaved; the table row of its figures."""
+    m = interleaved_medians({"numpy": workload.numpy.step,
+                             "tinygrad_edu": workload.tinygrad.step}, rounds, steps)
+    nodes = workload.tinygrad.nodes
+    extra = (m["tinygrad_edu"] - m["numpy"]) / nodes
+    return [f"{workload.key}: {workload.title}", workload.data, steps,
+            microseconds(m["numpy"]), microseconds(m["tinygrad_edu"]),
+            f"{m['tinygrad_edu'] / m['numpy']:.2f}x", nodes, microseconds(extra)]
+
+
+def overhead_row(rounds: int, calls: int) -> list:
+    m = overhead.measure(rounds, calls)
+    return ["per op, forward + backward, tiny tensors (bench/overhead.py)", "10 numbers",
+            calls, microseconds(m["numpy"]), microseconds(m["tinygrad_edu"]),
+            f"{m['tinygrad_edu'] / m['numpy']:.2f}x", overhead.PRIMITIVES,
+            microseconds(m["per_op"])]
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
+    for line in header(args):
+        print(line)
+    print(row(COLUMNS))
+    print(row(["---"] * len(COLUMNS)), flush=True)
+    for workload in build(args.workloads, synthetic=args.synthetic):
+        print(row(measure(workload, args.rounds, steps_for(workload.key, args))), flush=True)
+    calls = OVERHEAD_CALLS // QUICK_SHARE if args.quick else OVERHEAD_CALLS
+    print(row(overhead_row(args.rounds, calls)))
+    print(f"\n{load()} at the end. 'extra per primitive' = (tinygrad_edu - numpy) / "
+          f"primitives recorded per step.")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
