@@ -123,25 +123,27 @@ def save_figure(figure: Figure, folder: str | os.PathLike, name: str) -> Path:
 _TINY, _EPS = 1e-300, 1e-15
 
 
-def incomplete_beta(a: float, b: float, x: float) -> float:
+def incomplete_beta(a: float, b: float, x: float, one_minus_x: float | None = None) -> float:
     """The regularised incomplete beta function I_x(a, b), for a, b > 0 and 0 <= x <= 1.
 
     Evaluated by its continued fraction (modified Lentz method, as in Numerical Recipes
     section 6.4), which converges fast for x < (a + 1) / (a + b + 2); on the other side
-    it uses I_x(a, b) = 1 - I_{1-x}(b, a).
+    it uses I_x(a, b) = 1 - I_{1-x}(b, a). Pass `one_minus_x` when you can compute 1 - x
+    without cancellation (x near 1): the result then keeps its precision there too.
 
     >>> round(incomplete_beta(2.0, 3.0, 0.4), 10)  # 1 - 0.6^4 - 4 * 0.4 * 0.6^3
     0.5248
     """
-    if a <= 0 or b <= 0 or not 0 <= x <= 1:
+    y = 1 - x if one_minus_x is None else one_minus_x
+    if a <= 0 or b <= 0 or not (0 <= x <= 1 and 0 <= y <= 1):
         raise ValueError(f"incomplete_beta: need a, b > 0 and 0 <= x <= 1, got {a}, {b}, {x}")
-    if x == 0 or x == 1:
-        return float(x)
+    if x == 0 or y == 0:
+        return 0.0 if x == 0 else 1.0
     log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-                 + a * math.log(x) + b * math.log1p(-x))
+                 + a * math.log(x) + b * math.log(y))
     if x < (a + 1) / (a + b + 2):
         return math.exp(log_front) * _beta_fraction(a, b, x) / a
-    return 1 - math.exp(log_front) * _beta_fraction(b, a, 1 - x) / b
+    return 1 - math.exp(log_front) * _beta_fraction(b, a, y) / b
 
 
 def _beta_fraction(a: float, b: float, x: float) -> float:
@@ -166,7 +168,10 @@ def _beta_fraction(a: float, b: float, x: float) -> float:
 def t_cdf(t: float, df: float) -> float:
     """P(T <= t) for Student's t distribution with `df` degrees of freedom (R's `pt`).
 
-    Uses P(|T| > |t|) = I_{df/(df+t^2)}(df/2, 1/2).
+    Uses P(|T| > |t|) = I_x(df/2, 1/2) with x = df/(df+t^2) and 1 - x = t^2/(df+t^2),
+    neither computed by a subtraction. Absolute error about 1e-14 for df up to 1,000 and
+    1e-11 at df = 100,000 (checked against mpmath at 40 digits): the lgamma differences in
+    `incomplete_beta` lose digits as df grows. Tiny p-values keep their relative precision.
 
     >>> round(t_cdf(2.228138851986, 10), 9)  # the 97.5% point of t with 10 df
     0.975
@@ -175,8 +180,8 @@ def t_cdf(t: float, df: float) -> float:
         raise ValueError(f"t_cdf: df must be positive, got {df}")
     if math.isinf(t):
         return 1.0 if t > 0 else 0.0
-    tail = incomplete_beta(df / 2, 0.5, df / (df + t * t)) / 2  # P(T > |t|)
-    return 1 - tail if t > 0 else tail
+    tail = incomplete_beta(df / 2, 0.5, df / (df + t * t), t * t / (df + t * t)) / 2
+    return 1 - tail if t > 0 else tail  # tail = P(T > |t|)
 
 
 def t_pvalue(t: float, df: float) -> float:
@@ -206,7 +211,7 @@ def f_pvalue(f: float, df1: float, df2: float) -> float:
     """
     if f <= 0:
         return 1.0
-    return incomplete_beta(df2 / 2, df1 / 2, df2 / (df2 + df1 * f))
+    return incomplete_beta(df2 / 2, df1 / 2, df2 / (df2 + df1 * f), df1 * f / (df2 + df1 * f))
 
 
 # ---------------------------------------------------------------------------------------
@@ -228,26 +233,25 @@ def format_pvalue(p: float) -> str:
     return "<2e-16" if p < 2.2e-16 else f"{p:.3g}"
 
 
-def coefficient_table(names: list[str], estimates, std_errors, df: float | None = None) -> str:
+def coefficient_table(names: list[str], estimates, std_errors, statistics, p_values,
+                      statistic: str = "t") -> str:
     """R's table of coefficients: estimate, standard error, t (or z) value, p-value, stars.
 
-    With `df` the statistic is t with df degrees of freedom (`lm`); without, z (`glm`).
-
-    >>> print(coefficient_table(["(Intercept)"], [2.0], [0.5], df=10))
+    >>> print(coefficient_table(["(Intercept)"], [2.0], [0.5], [4.0], [0.00252], "t"))
                 Estimate Std. Error t value Pr(>|t|)
     (Intercept)        2        0.5       4  0.00252 **
+    ---
+    Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1
     """
-    stat = "t" if df is not None else "z"
-    rows = [["", "Estimate", "Std. Error", f"{stat} value", f"Pr(>|{stat}|)", ""]]
-    for name, estimate, se in zip(names, estimates, std_errors, strict=True):
-        value = estimate / se
-        p = t_pvalue(value, df) if df is not None else normal_pvalue(value)
+    rows = [["", "Estimate", "Std. Error", f"{statistic} value", f"Pr(>|{statistic}|)", ""]]
+    for name, estimate, se, value, p in zip(names, estimates, std_errors, statistics, p_values,
+                                            strict=True):
         rows.append([name, f"{estimate:.6g}", f"{se:.6g}", f"{value:.5g}", format_pvalue(p),
                      _stars(p)])
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = [" ".join([row[0].ljust(widths[0])] + [row[i].rjust(widths[i]) for i in range(1, 5)]
                       + [row[5]]).rstrip() for row in rows]
-    return "\n".join(lines)
+    return "\n".join(lines + ["---", SIGNIFICANCE])
 
 
 # ---------------------------------------------------------------------------------------
