@@ -9,7 +9,7 @@
 (2, 3)
 """
 
-from . import data, functional, nn, ops, optim
+from . import data, functional, nn, ops, optim, viz
 from .autograd import enable_grad, grad, hessian, is_grad_enabled, jacobian, no_grad
 from .creation import (
     arange,
@@ -43,7 +43,7 @@ from .testing import gradcheck, gradgradcheck
 
 __all__ = [
     "Tensor", "arange", "bool_", "cat", "data", "enable_grad", "eye", "float32", "float64",
-    "full", "functional", "grad", "gradcheck", "gradgradcheck", "hessian", "int64",
+    "full", "functional", "viz", "grad", "gradcheck", "gradgradcheck", "hessian", "int64",
     "is_grad_enabled", "jacobian", "load", "manual_seed", "matmul", "maximum", "minimum",
     "nn", "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "save",
     "sigmoid", "softmax", "stack", "tanh", "tensor", "where", "zeros", "zeros_like",

@@ -2,17 +2,17 @@
 
 `backward()` keeps only the leaves' gradients and pops every other one as soon as it is
 used (STYLE point 6). A picture of backprop needs more: the gradient each op receives and
-the gradient it sends back along each input edge. `backward_steps` runs the same walk as
-the engine, in the engine's order (`autograd.toposort`, reversed), calling the same VJPs
-from `ops.py`, but records each step instead of freeing it. It changes no `.grad` and frees
-no graph, and it records nothing (it runs under `no_grad`).
+the gradient it sends back along each input edge. `backward_steps` runs the engine's own
+walk (`autograd.backprop`) with its `on_step` hook, so the steps are the engine's steps in
+the engine's order, and keeps each one. It changes no `.grad`, frees no graph and records
+nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..autograd import _seed_gradients, no_grad, toposort
+from ..autograd import backprop, seed_gradients
 from ..tensor import Tensor
 
 
@@ -44,27 +44,15 @@ def backward_steps(t: Tensor, gradient=None) -> list[Step]:
     if not t.requires_grad:
         raise RuntimeError("backward_steps: the tensor does not require grad and has no "
                            "graph (was it computed under no_grad(), or from data only?)")
-    seed = _seed_gradients([t], None if gradient is None else [gradient], "backward_steps")[0]
-    pending: dict[int, Tensor] = {id(t): seed}
+    seeds = seed_gradients([t], None if gradient is None else [gradient], "backward_steps")
     steps: list[Step] = []
-    with no_grad():
-        for x in reversed(toposort([t])):
-            g = pending.pop(id(x), None)
-            if g is None or x._node is None:  # a leaf: its gradient has fully arrived
-                continue
-            sent = _run_node(x, g)
-            for _, inp, gi in sent:
-                pending[id(inp)] = pending[id(inp)] + gi if id(inp) in pending else gi
-            steps.append(Step(len(steps) + 1, x, g, sent))
+
+    def record(tensor: Tensor, grad: Tensor, sent: list) -> None:
+        steps.append(Step(len(steps) + 1, tensor, grad, sent))
+
+    backprop([t], seeds, keep=lambda _: False, retain_graph=True, create_graph=False,
+             on_step=record)
     return steps
-
-
-def _run_node(out: Tensor, g: Tensor) -> list[tuple[int, Tensor, Tensor]]:
-    """Call the VJP of each input that needs a gradient, as the engine does."""
-    node = out._node
-    return [(i, x, node.op.vjps[i](g, out, *node.inputs, **node.params))
-            for i, x in enumerate(node.inputs)
-            if isinstance(x, Tensor) and x.requires_grad]
 
 
 def total_gradients(t: Tensor, steps: list[Step], upto: int | None = None) -> dict[int, Tensor]:
