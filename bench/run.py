@@ -26,7 +26,7 @@ from bench.timing import interleaved_medians
 from bench.workloads import KEYS, Workload, build, check_keys
 
 # training steps per round for each side: about half a second of tinygrad_edu on 2 cores
-STEPS = {"W1": 400, "W2": 600, "W3": 20, "W4": 20, "W5": 1500}
+STEPS = {"W1": 400, "W2": 600, "W3": 40, "W4": 50, "W5": 1500}
 OVERHEAD_CALLS = 2000
 ROUNDS, QUICK_ROUNDS, QUICK_SHARE = 7, 3, 4  # --quick: 3 rounds of a quarter of the steps
 

@@ -79,3 +79,15 @@ def test_images_say_where_they_come_from():
     assert images.pixels.shape == (len(images.labels), 784)
     assert images.pixels.dtype == np.float32
     assert 0 <= images.pixels.min() and images.pixels.max() <= 1
+
+
+def test_profile_names_primitives_and_restores_them():
+    from bench.profile import profile
+    from tinygrad_edu import ops
+
+    forwards = {name: p.forward for name, p in vars(ops).items() if isinstance(p, ops.Primitive)}
+    report = profile("W5", steps=2, top=3)
+    assert "inside primitives" in report and "matmul" in report
+    assert "function calls" in report  # the cProfile table
+    for name, forward in forwards.items():
+        assert getattr(ops, name).forward is forward, f"{name}'s forward was not restored"

@@ -13,6 +13,8 @@ each window: two sums that round differently could pick different maxima.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -48,19 +50,45 @@ def numpy_step(params: list[np.ndarray], x: np.ndarray, y: np.ndarray, lr: float
     cols = cols.reshape(-1, n * oh * ow)
     filters = K.reshape(len(K), -1)  # a view: updating it updates K
     z = filters @ cols + c[:, None]  # (8, n oh ow): the convolution, one map per filter
-    a = np.maximum(z, 0).reshape(len(K), n, oh // POOL, POOL, ow // POOL, POOL)
-    pooled = a.max(axis=(3, 5))      # (8, n, 12, 12)
+    a = np.maximum(z, 0).reshape(len(K), n, oh, ow)
+    pooled, corners = max_pool(a)    # (8, n, 12, 12)
     flat = pooled.transpose(1, 0, 2, 3).reshape(n, -1)  # PyTorch's (C, H, W) order per image
     loss, d_logits = softmax_cross_entropy(flat @ W.T + b, y)
-    # backward: the linear layer, then the pool (the gradient goes to the window's
-    # maximum, shared evenly among ties, as tinygrad_edu does), then relu
-    d_pooled = (d_logits @ W).reshape(n, len(K), *pooled.shape[2:]).transpose(1, 0, 2, 3)
-    winners = a == pooled[:, :, :, None, :, None]
-    shares = winners / winners.sum(axis=(3, 5), keepdims=True)
-    d_z = (shares * d_pooled[:, :, :, None, :, None]).reshape(z.shape) * (z > 0)
+    # backward: the linear layer, the pool, relu (which passes where z > 0)
+    d_pooled = (d_logits @ W).reshape(n, len(K), *pooled.shape[2:])
+    d_z = max_pool_backward(corners, pooled, d_pooled.transpose(1, 0, 2, 3))
+    d_z = d_z.reshape(z.shape) * (z > 0)
     sgd_linear(W, b, d_logits, flat, lr)
     sgd_linear(filters, c, d_z.T, cols.T, lr)  # the convolution is a linear layer on cols
     return loss
+
+
+# the offsets (i, j) of the entries of each POOL x POOL window
+OFFSETS = [(i, j) for i in range(POOL) for j in range(POOL)]
+
+
+def max_pool(a: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The maximum of each POOL x POOL window of a (..., H, W), and the strided views of
+    a that hold the windows' (i, j) entries, one per offset. Taking the maximum of these
+    few views is much faster than numpy's max over two tiny axes of a 6-d reshape."""
+    entries = [a[..., i::POOL, j::POOL] for i, j in OFFSETS]
+    return functools.reduce(np.maximum, entries), entries
+
+
+def max_pool_backward(entries: list[np.ndarray], pooled: np.ndarray,
+                      d_pooled: np.ndarray) -> np.ndarray:
+    """The gradient goes to each window's maximum, shared evenly among tied maxima (as
+    tinygrad_edu does; PyTorch picks one)."""
+    winners = [e == pooled for e in entries]
+    ties = np.zeros_like(pooled)
+    for w in winners:
+        ties += w
+    share = d_pooled / ties
+    h, w = entries[0].shape[-2:]
+    d_a = np.empty((*pooled.shape[:-2], h * POOL, w * POOL), dtype=pooled.dtype)
+    for (i, j), won in zip(OFFSETS, winners, strict=True):
+        d_a[..., i::POOL, j::POOL] = won * share
+    return d_a
 
 
 def tinygrad_model() -> tg.nn.Module:
