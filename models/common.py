@@ -4,7 +4,7 @@ The contract between the steps and the tour
 -------------------------------------------
 Each step module (`models/linear_regression.py`, ...) has
 
-    run(out: str | Path | None = None, seed: int = 0, **options) -> dict
+    run(out: str | Path | None = None, **options) -> dict
 
 which fits the step's models (fast with the defaults: seconds) and returns a dict with at least
 
@@ -13,6 +13,8 @@ which fits the step's models (fast with the defaults: seconds) and returns a dic
                                    (none when `out` is None)
 
 plus entries of its own, listed in its docstring (fitted coefficients, summaries, ...).
+Every option has a default, so `run(out=folder)` runs the step as the article does; a step
+that draws random numbers takes `seed: int = 0` (logistic regression draws none).
 `run` prints nothing; `main(argv)` parses the command line, calls `run` and prints
 `comparison_table(result["figures"])` and the step's summary. A tour can call every
 `run`, time it, and print all the comparisons in one table.
@@ -271,11 +273,15 @@ def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
     return counts
 
 
-def step_parser(prog: str, description: str, seed: int = 0) -> argparse.ArgumentParser:
-    """An argparse parser with the options every step has: --seed and --out."""
+def step_parser(prog: str, description: str,
+                seed: int | None = 0) -> argparse.ArgumentParser:
+    """An argparse parser with the steps' common options: --out, and --seed (its default
+    `seed`) unless `seed` is None (a step that draws no random numbers)."""
     parser = argparse.ArgumentParser(prog=f"python -m models {prog}", description=description,
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--seed", type=int, default=seed, help="random seed for data and splits")
+    if seed is not None:
+        parser.add_argument("--seed", type=int, default=seed,
+                            help="random seed for data and splits")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="folder for the pictures (created if missing)")
     return parser

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import models.common as common
 import models.linear_regression as linear
+import models.logistic_regression as logistic
 import tinygrad_edu as tg
 from tinygrad_edu.testing.strategies import arrays
 
@@ -132,7 +133,7 @@ def test_save_figure_writes_a_png_and_leaves_no_temp_file(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["line.png"]
 
 
-@pytest.mark.parametrize("module", [common, linear], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [common, linear, logistic], ids=lambda m: m.__name__)
 def test_docstring_examples(module, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # save_figure's example writes a file
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
@@ -216,3 +217,96 @@ def test_linear_regression_main_prints_both_and_draws(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "2.9455" in printed and "0.9519" in printed and "seed=1" in printed
     assert (tmp_path / "linear_regression.png").stat().st_size > 1000
+
+
+# ---------------------------------------------------------------------------------------
+# Step 2: logistic regression
+# ---------------------------------------------------------------------------------------
+
+
+@st.composite
+def binary_problem(draw, max_rows: int = 12, max_columns: int = 4):
+    """(X, y, b) with 0/1 targets; b may be 0, where every p is 1/2 (softplus's join)."""
+    X, _, b = draw(design(max_rows=max_rows, max_columns=max_columns))
+    y = draw(arrays((len(X),), min_value=0, max_value=1)).round()
+    return X, y, b
+
+
+def mean_nll(b, X, y):
+    return logistic.negative_log_likelihood(b, X, y, reduction="mean")
+
+
+@given(binary_problem())
+def test_logistic_autodiff_gradient_is_the_articles_delta(problem):
+    X, y, b = problem
+    close(autodiff_gradient(mean_nll, b, X, y), logistic.delta(b, X, y), np.abs(X).max())
+
+
+@given(binary_problem())
+def test_newton_hessian_from_tg_hessian_is_the_hand_formula(problem):
+    X, y, b = problem
+    p = logistic.sigmoid(X @ b)
+    by_hand = X.T @ np.diag(p * (1 - p)) @ X
+    close(logistic.hessian(b, X, y), by_hand, np.abs(X).max() ** 2 * len(y))
+
+
+def test_gradient_descent_follows_the_articles_loop_step_by_step():
+    X, y, _ = logistic.load_data()
+    b, history = logistic.gradient_descent(X, y, lr=5.0, iterations=300, start=1.0)
+    reference = np.ones(3)
+    for i in range(300):
+        assert history[i] == pytest.approx(logistic.log_likelihood(reference, X, y), rel=1e-12)
+        reference = reference - 5.0 * logistic.delta(reference, X, y)
+    close(b, reference, rtol=1e-9)
+    # lr 5 overshoots at first: the log-likelihood zigzags for about 80 steps, then climbs
+    assert np.any(np.diff(history[:100]) < 0) and np.all(np.diff(history[100:]) > 0)
+
+
+def test_newton_reaches_rs_glm_within_25_iterations():
+    X, y, names = logistic.load_data()
+    fit = logistic.newton(X, y, start=0.0, max_iterations=25)
+    assert fit.converged and fit.iterations <= 25
+    expected = [logistic.ARTICLE[name] for name in names]
+    np.testing.assert_allclose(fit.coefficients, expected, rtol=0, atol=1e-5)
+    assert logistic.log_likelihood(fit.coefficients, X, y) == pytest.approx(-11.92523, abs=1e-5)
+
+
+def test_the_log_likelihood_is_stable_where_the_articles_form_overflows():
+    X, y, _ = logistic.load_data()
+    b = np.array([0.0, 0.0, 1000.0])  # s = X b up to 1000: exp(s) is inf in float64
+    with np.errstate(over="ignore"):
+        assert np.isinf(np.sum(y * (X @ b) - np.log(1 + np.exp(X @ b))))
+    with np.errstate(over="raise", divide="raise", invalid="raise"):  # no RuntimeWarning
+        ours = logistic.log_likelihood(b, X, y)
+    s = X @ b
+    assert ours == pytest.approx(np.sum(y * s - s - np.log1p(np.exp(-s))), rel=1e-12)
+
+
+def test_glm_summary_matches_hand_computations():
+    X, y, names = logistic.load_data()
+    fit = logistic.newton(X, y)
+    s = logistic.summarize(X, y, names, fit)
+    p = logistic.sigmoid(X @ fit.coefficients)
+    information = X.T @ (X * (p * (1 - p))[:, None])  # X' W X
+    se = np.sqrt(np.diag(np.linalg.inv(information)))  # an explicit inverse is fine in a test
+    close(s.std_errors, se, rtol=1e-8)
+    close(s.z_values, fit.coefficients / se, rtol=1e-8)
+    close(s.p_values, [math.erfc(abs(z) / math.sqrt(2)) for z in s.z_values], rtol=1e-8)
+    assert s.null_deviance == pytest.approx(-2 * 100 * math.log(0.5), rel=1e-12)
+    assert s.deviance == pytest.approx(2 * 11.92523, abs=1e-4)
+    assert s.aic == pytest.approx(s.deviance + 6, rel=1e-12)
+    assert "Residual deviance" in str(s) and "Pr(>|z|)" in str(s)
+
+
+def test_newton_warns_when_it_does_not_converge():
+    X, y, _ = logistic.load_data()
+    with pytest.warns(UserWarning, match="newton: no convergence in 2 iterations"):
+        fit = logistic.newton(X, y, max_iterations=2)
+    assert not fit.converged and fit.iterations == 2
+
+
+def test_logistic_regression_main_prints_both_and_draws(tmp_path, capsys):
+    assert logistic.main(["--iterations", "50", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "-39.83851" in printed and "300,000" in printed and "Null deviance" in printed
+    assert (tmp_path / "logistic_regression.png").stat().st_size > 1000
