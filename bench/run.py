@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 
@@ -99,11 +101,25 @@ def load() -> str:
     return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def revision() -> str:
+    """The checkout's commit (with "+changes" when files differ from it), if git knows."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, timeout=10, check=True)
+        changed = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                  "--untracked-files=no"], capture_output=True, text=True,
+                                 timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return "commit unknown"
+    return f"commit {commit.stdout.strip()}" + (" +changes" if changed.stdout.strip() else "")
+
+
 def header(args: argparse.Namespace) -> list[str]:
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return [
-        f"tinygrad_edu benchmark, {now}, {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}",
+        f"tinygrad_edu benchmark, {now}, {revision()}; {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}",
         f"numpy {np.__version__} with {blas_name()}; {blas_threads()}",
         f"{load()} at the start; medians of {args.rounds} interleaved rounds per workload",
         "Compare the ratios, not the absolute times: those move with the machine's load and "
