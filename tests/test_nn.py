@@ -230,6 +230,9 @@ def test_conv2d_and_pool_layers_call_the_functions():
     np.testing.assert_array_equal(nn.MaxPool2d(3, 2)(x).numpy(), max_pool2d(x, 3, 2).numpy())
     assert nn.AvgPool2d(3)(x).shape == (2, 3, 3, 3)
     assert repr(nn.AvgPool2d(3)) == "AvgPool2d(kernel_size=3, stride=3)"
+    assert nn.Conv2d(3, 4, np.int64(3)).kernel_size == (3, 3)
+    with pytest.raises(ValueError, match="Conv2d: kernel_size must be an int >= 1"):
+        nn.Conv2d(3, 4, kernel_size=(3, 0))
 
 
 def test_activation_and_shape_layers():

@@ -14,6 +14,8 @@ the window view (whose adjoint adds the windows back), the reshapes and the matm
 
 from __future__ import annotations
 
+import numbers
+
 from . import ops
 from .tensor import Tensor, as_tensor
 
@@ -21,11 +23,13 @@ Pair = int | tuple[int, int]
 
 
 def _pair(name: str, what: str, value: Pair, least: int) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) and v >= least for v in pair):
+    """An int or a pair of ints (rows, columns), checked, as a pair of Python ints."""
+    pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, numbers.Integral) and v >= least
+                                 for v in pair):
         raise ValueError(f"{name}: {what} must be an int >= {least} or a pair of them, "
                          f"got {value!r}")
-    return pair
+    return int(pair[0]), int(pair[1])
 
 
 def _as_batch(name: str, x: Tensor) -> tuple[Tensor, bool]:

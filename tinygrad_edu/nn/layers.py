@@ -56,10 +56,6 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
-def _pair(value) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else tuple(value)
-
-
 class Conv2d(Module):
     """2-D convolution over (N, C, H, W) with weight (out_channels, in_channels, KH, KW).
 
@@ -73,8 +69,9 @@ class Conv2d(Module):
                  padding=0, bias: bool = True, dtype=None):
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
-        self.padding = _pair(padding)
+        self.kernel_size = conv._pair("Conv2d", "kernel_size", kernel_size, 1)
+        self.stride = conv._pair("Conv2d", "stride", stride, 1)
+        self.padding = conv._pair("Conv2d", "padding", padding, 0)
         self.weight = _empty(out_channels, in_channels, *self.kernel_size, dtype=dtype)
         self.register_parameter("bias", _empty(out_channels, dtype=dtype) if bias else None)
         _pytorch_default_init(self.weight, self.bias)
