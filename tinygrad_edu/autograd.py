@@ -227,6 +227,8 @@ def _run_vjps(node: Node, g: Tensor, out: Tensor) -> list[tuple[int, Tensor, Ten
             if gx.data.shape != x.data.shape:
                 raise RuntimeError(f"backward: the VJP of `{node.op.name}` for input {i} "
                                    f"returned shape {gx.shape}, expected {x.shape}")
+            if gx.dtype != x.dtype:  # float32 x in a float64 op: x.grad stays float32
+                gx = gx.to(x.dtype)
             sent.append((i, x, gx))
     return sent
 

@@ -393,10 +393,10 @@ def _operand(value):
     """Tensors pass; Python numbers stay numbers (numpy keeps the tensor's dtype for them,
     as PyTorch does); numpy scalars become numbers for the same reason; arrays and lists
     become constant tensors."""
+    if isinstance(value, np.generic):  # before float: np.float64 is a subclass of float
+        return value.item()
     if isinstance(value, (Tensor, int, float)):
         return value
-    if isinstance(value, np.generic):
-        return value.item()
     return as_tensor(value)
 
 
