@@ -1,0 +1,573 @@
+"""Every primitive, specified once and tested three ways: forward against numpy, gradcheck,
+gradgradcheck (STYLE.md point 9).
+
+`SPECS` holds one or more entries per primitive of `tinygrad_edu.ops`: how to draw its
+inputs (domain, shapes, broadcasting pairs for elementwise ops), how to call it, and a numpy
+reference for its forward. `test_every_primitive_has_a_spec` finds the primitives by
+introspection, so a new primitive without a spec fails the suite. `COMPOSITIONS` does the
+same for the functions of functional.py and the Tensor methods built from primitives.
+
+Only the float arrays a spec draws are differentiated; everything else it draws (axes, an
+index, a boolean condition, an exponent number) is a parameter. gradcheck weights the
+output with a random upstream gradient (STYLE point 12), never a plain sum.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import get_type_hints
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import tinygrad_edu as tg
+from tinygrad_edu import ops
+from tinygrad_edu.autograd import Primitive
+from tinygrad_edu.testing import strategies as tst
+
+
+@dataclass(frozen=True)
+class Spec:
+    """inputs draws (float arrays, params); call(*tensors, **params) runs the operation;
+    reference(*arrays, **params) is numpy's answer; primitive names the op under test."""
+    inputs: st.SearchStrategy[tuple[tuple[np.ndarray, ...], dict]]
+    call: Callable[..., tg.Tensor]
+    reference: Callable[..., np.ndarray]
+    primitive: str | None = None
+
+
+def _no_params(arrays_strategy) -> st.SearchStrategy:
+    return arrays_strategy.map(lambda arrays: (tuple(arrays), {}))
+
+
+def unary(**options) -> st.SearchStrategy:
+    return _no_params(tst.arrays(**options).map(lambda x: (x,)))
+
+
+def binary(**options) -> st.SearchStrategy:
+    """Two arrays of mutually broadcastable shapes, e.g. (3, 1) and (2,)."""
+    return _no_params(tst.broadcastable_arrays(2, **options))
+
+
+@st.composite
+def divisions(draw):
+    x_shape, y_shape = draw(tst.broadcastable_shapes(2))
+    return (draw(tst.arrays(x_shape)), draw(tst.arrays(y_shape, away_from=0.0, margin=0.5))), {}
+
+
+@st.composite
+def powers(draw):
+    base_shape, exponent_shape = draw(tst.broadcastable_shapes(2))
+    return (draw(tst.positive_arrays(base_shape, min_value=0.2, max_value=3.0)),
+            draw(tst.arrays(exponent_shape, min_value=-2.0, max_value=2.0))), {}
+
+
+@st.composite
+def powers_by_number(draw):
+    """x ** p: any real x for whole p >= 0; positive x for negative or fractional p."""
+    p = draw(st.sampled_from([0, 1, 2, 3, -1, 0.5, -1.5, 2.5]))
+    whole = isinstance(p, int) and p >= 0
+    x = draw(tst.arrays() if whole else tst.positive_arrays(min_value=0.2))
+    return (x,), {"p": p}
+
+
+@st.composite
+def number_powers(draw):
+    return (draw(tst.arrays(min_value=-3.0, max_value=3.0)),), \
+        {"base": draw(st.sampled_from([0.5, 2, 2.5]))}
+
+
+@st.composite
+def wheres(draw):
+    c_shape, x_shape, y_shape = draw(tst.broadcastable_shapes(3))
+    condition = draw(hnp.arrays(np.bool_, c_shape))
+    return draw(tst.array_tuples((x_shape, y_shape))), {"condition": condition}
+
+
+@st.composite
+def axes(draw, ndim: int):
+    """None (all axes), or a tuple of distinct axes, some written negatively."""
+    if draw(st.booleans()):
+        return None
+    chosen = draw(st.lists(st.integers(0, max(ndim - 1, 0)), unique=True, max_size=ndim))
+    return tuple(a - ndim if draw(st.booleans()) else a for a in chosen)
+
+
+@st.composite
+def reductions(draw, distinct: bool = False, min_dims: int = 0, min_side: int = 1):
+    x = draw(tst.arrays(tst.shapes(min_dims=min_dims, min_side=min_side), distinct=distinct))
+    return (x,), {"axis": draw(axes(x.ndim)), "keepdims": draw(st.booleans())}
+
+
+@st.composite
+def reshapes(draw):
+    x = draw(tst.arrays())
+    size = x.size
+    candidates = [(size,), (1,) + x.shape, x.shape + (1,), x.shape[::-1],
+                  tuple(n for n in x.shape if n != 1), (size, 1)]
+    return (x,), {"shape": draw(st.sampled_from(candidates))}
+
+
+@st.composite
+def permutations(draw):
+    x = draw(tst.arrays())
+    return (x,), {"axes": tuple(draw(st.permutations(range(x.ndim))))}
+
+
+@st.composite
+def expansions(draw):
+    x_shape, other = draw(tst.broadcastable_shapes(2))
+    return (draw(tst.arrays(x_shape)),), {"shape": np.broadcast_shapes(x_shape, other)}
+
+
+@st.composite
+def repeated_indices(draw, shape):
+    """An integer array index along the first axis with at least one repeat."""
+    picks = draw(st.lists(st.integers(-shape[0], shape[0] - 1), min_size=1, max_size=4))
+    return np.array(picks + [picks[0]])
+
+
+@st.composite
+def indices(draw, shape):
+    """Slices, integers, Ellipsis and None; integer arrays (repeats included); boolean masks
+    over all or the leading axes; a slice mixed with an integer array."""
+    kinds = [hnp.basic_indices(shape, allow_newaxis=True),
+             hnp.arrays(np.bool_, shape[:draw(st.integers(0, len(shape)))])]
+    if shape:
+        kinds += [hnp.integer_array_indices(shape), repeated_indices(shape)]
+    if len(shape) >= 2:
+        kinds.append(repeated_indices(shape[1:]).map(lambda i: (slice(None), i)))
+    return draw(st.one_of(kinds))
+
+
+@st.composite
+def getitems(draw):
+    x = draw(tst.arrays())
+    return (x,), {"index": draw(indices(x.shape))}
+
+
+@st.composite
+def scatter_adds(draw):
+    shape = draw(tst.shapes())
+    index = draw(indices(shape))
+    g_shape = np.zeros(shape)[index].shape
+    return (draw(tst.arrays(g_shape)),), {"index": index, "shape": shape}
+
+
+def scatter_add_reference(g, index, shape):
+    """Independent of np.add.at: the flat positions that `index` selects, counted by
+    bincount with g as weights (a position selected twice receives both values)."""
+    size = int(np.prod(shape))
+    positions = np.arange(size).reshape(shape)[index]
+    return np.bincount(positions.ravel(), weights=g.ravel().astype(np.float64),
+                       minlength=size).reshape(shape).astype(g.dtype)
+
+
+@st.composite
+def concatenations(draw, new_axis: bool = False):
+    """2 or 3 arrays that agree outside `dim` (or agree fully, for stack)."""
+    count = draw(st.integers(2, 3))
+    shape = draw(tst.shapes(min_dims=0 if new_axis else 1))
+    ndim = len(shape) + (1 if new_axis else 0)
+    dim = draw(st.integers(-ndim, ndim - 1))
+    shapes = []
+    for _ in range(count):
+        if new_axis:
+            shapes.append(shape)
+        else:
+            sizes = list(shape)
+            sizes[dim] = draw(st.integers(1, 3))
+            shapes.append(tuple(sizes))
+    return draw(tst.array_tuples(shapes)), {"dim": dim}
+
+
+@st.composite
+def matmul_operands(draw):
+    """1-D, 2-D and batched operands on each side, batch axes broadcast against each other."""
+    n, k, m = (draw(st.integers(1, 3)) for _ in range(3))
+    x_batch, y_batch = draw(tst.broadcastable_shapes(2, max_dims=2))
+    x_shape = draw(st.sampled_from([(k,), (n, k), x_batch + (n, k)]))
+    y_shape = draw(st.sampled_from([(k,), (k, m), y_batch + (k, m)]))
+    return draw(tst.array_tuples((x_shape, y_shape))), {}
+
+
+@st.composite
+def window_sizes(draw):
+    """An image size (H, W), a kernel that fits, a stride, and leading (batch) axes."""
+    size = (draw(st.integers(1, 5)), draw(st.integers(1, 5)))
+    kernel = (draw(st.integers(1, size[0])), draw(st.integers(1, size[1])))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    lead = draw(tst.shapes(max_dims=2, max_side=2))
+    out = tuple((n - k) // s + 1 for n, k, s in zip(size, kernel, stride, strict=True))
+    return lead, size, kernel, stride, out
+
+
+@st.composite
+def windowings(draw):
+    lead, size, kernel, stride, _ = draw(window_sizes())
+    return (draw(tst.arrays(lead + size)),), {"kernel": kernel, "stride": stride}
+
+
+@st.composite
+def window_adds(draw):
+    lead, size, kernel, stride, out = draw(window_sizes())
+    return (draw(tst.arrays(lead + out + kernel)),), {"size": size, "stride": stride}
+
+
+def _window_positions(out, kernel, stride):
+    """(p, q, i, j) and the image position (p sh + i, q sw + j) that window entry reads."""
+    for p, q, i, j in np.ndindex(*out, *kernel):
+        yield (p, q, i, j), (p * stride[0] + i, q * stride[1] + j)
+
+
+def windows_reference(x, kernel, stride):
+    out = tuple((n - k) // s + 1 for n, k, s in zip(x.shape[-2:], kernel, stride, strict=True))
+    result = np.zeros(x.shape[:-2] + out + kernel, dtype=x.dtype)
+    for window, pixel in _window_positions(out, kernel, stride):
+        result[(..., *window)] = x[(..., *pixel)]
+    return result
+
+
+def window_add_reference(g, size, stride):
+    result = np.zeros(g.shape[:-4] + tuple(size), dtype=g.dtype)
+    for window, pixel in _window_positions(g.shape[-4:-2], g.shape[-2:], stride):
+        result[(..., *pixel)] += g[(..., *window)]
+    return result
+
+
+@st.composite
+def paddings(draw):
+    x = draw(tst.arrays(tst.shapes(min_dims=2)))
+    return (x,), {"padding": (draw(st.integers(0, 2)), draw(st.integers(0, 2)))}
+
+
+def pad_reference(x, padding):
+    (ph, pw), (h, w) = padding, x.shape[-2:]
+    result = np.zeros(x.shape[:-2] + (h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+    result[..., ph:ph + h, pw:pw + w] = x
+    return result
+
+
+def sigmoid_reference(x):
+    return 1 / (1 + np.exp(-x))
+
+
+SPECS: dict[str, Spec] = {
+    "add": Spec(binary(), lambda x, y: x + y, np.add, "add"),
+    "sub": Spec(binary(), lambda x, y: x - y, np.subtract, "sub"),
+    "mul": Spec(binary(), lambda x, y: x * y, np.multiply, "mul"),
+    "div": Spec(divisions(), lambda x, y: x / y, np.divide, "div"),
+    "neg": Spec(unary(), lambda x: -x, np.negative, "neg"),
+    "pow tensor ** tensor": Spec(powers(), lambda x, y: x ** y, np.power, "pow"),
+    "pow tensor ** number": Spec(powers_by_number(), lambda x, p: x ** p,
+                                 lambda x, p: np.power(x, p), "pow"),
+    "pow number ** tensor": Spec(number_powers(), lambda y, base: base ** y,
+                                 lambda y, base: np.power(base, y), "pow"),
+    "exp": Spec(unary(), lambda x: x.exp(), np.exp, "exp"),
+    "log": Spec(_no_params(tst.positive_arrays().map(lambda x: (x,))), lambda x: x.log(),
+                np.log, "log"),
+    "abs": Spec(unary(away_from=0.0), lambda x: x.abs(), np.abs, "abs"),
+    "tanh": Spec(unary(), lambda x: x.tanh(), np.tanh, "tanh"),
+    "sigmoid": Spec(unary(min_value=-10.0, max_value=10.0), lambda x: x.sigmoid(),
+                    sigmoid_reference, "sigmoid"),
+    "maximum": Spec(binary(distinct=True), tg.maximum, np.maximum, "maximum"),
+    "where": Spec(wheres(), lambda x, y, condition: tg.where(condition, x, y),
+                  lambda x, y, condition: np.where(condition, x, y), "where"),
+    "cast": Spec(unary().map(lambda drawn: (drawn[0], {"dtype": np.longdouble})),
+                 lambda x, dtype: ops.cast(x, dtype=dtype),
+                 lambda x, dtype: x.astype(dtype), "cast"),
+    "sum": Spec(reductions(), lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
+                np.sum, "sum"),
+    "max": Spec(reductions(distinct=True),
+                lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims), np.max, "max"),
+    "reshape": Spec(reshapes(), lambda x, shape: ops.reshape(x, shape=shape), np.reshape,
+                    "reshape"),
+    "permute": Spec(permutations(), lambda x, axes: ops.permute(x, axes=axes), np.transpose,
+                    "permute"),
+    "expand": Spec(expansions(), lambda x, shape: ops.expand(x, shape=shape),
+                   np.broadcast_to, "expand"),
+    "getitem": Spec(getitems(), lambda x, index: x[index], lambda x, index: x[index],
+                    "getitem"),
+    "scatter_add": Spec(scatter_adds(),
+                        lambda g, index, shape: ops.scatter_add(g, index=index, shape=shape),
+                        scatter_add_reference, "scatter_add"),
+    "cat": Spec(concatenations(), lambda *xs, dim: tg.cat(xs, dim),
+                lambda *xs, dim: np.concatenate(xs, axis=dim), "cat"),
+    "matmul": Spec(matmul_operands(), lambda x, y: x @ y, np.matmul, "matmul"),
+    "windows": Spec(windowings(), lambda x, kernel, stride: ops.windows(
+        x, kernel=kernel, stride=stride), windows_reference, "windows"),
+    "window_add": Spec(window_adds(), lambda g, size, stride: ops.window_add(
+        g, size=size, stride=stride), window_add_reference, "window_add"),
+    "pad": Spec(paddings(), lambda x, padding: ops.pad(x, padding=padding), pad_reference,
+                "pad"),
+}
+
+
+def primitive_names() -> set[str]:
+    """The names of all primitives in ops.py: the Primitive objects, and the primitives
+    that factories such as `cat(n)` (functions annotated to return a Primitive) build."""
+    names = set()
+    for value in vars(ops).values():
+        if isinstance(value, Primitive):
+            names.add(value.name)
+        elif callable(value) and getattr(value, "__module__", None) == ops.__name__:
+            function = inspect.unwrap(value)
+            if get_type_hints(function).get("return") is Primitive:
+                names.add(value(2).name)
+    return names
+
+
+def test_every_primitive_has_a_spec():
+    names = primitive_names()
+    assert {"add", "matmul", "getitem", "cat"} <= names  # the introspection sees them
+    specified = {spec.primitive for spec in SPECS.values()}
+    assert names - specified == set(), f"primitives without a spec: {names - specified}"
+    assert specified - names == set(), f"specs of unknown primitives: {specified - names}"
+
+
+# ---------------------------------------------------------------------------------------
+# Compositions: functional.py and the Tensor methods built from primitives
+# ---------------------------------------------------------------------------------------
+
+@st.composite
+def dim_reductions(draw, distinct: bool = False):
+    """An array of at least one dimension and one `dim` of it (PyTorch style), keepdim."""
+    x = draw(tst.arrays(tst.shapes(min_dims=1), distinct=distinct))
+    return (x,), {"dim": draw(st.integers(-x.ndim, x.ndim - 1)), "keepdim": draw(st.booleans())}
+
+
+@st.composite
+def variances(draw, distinct: bool = False):
+    """Arrays with at least 2 entries along each reduced axis (so that n - 1 > 0)."""
+    x = draw(tst.arrays(tst.shapes(min_dims=1, min_side=2, max_side=3), distinct=distinct))
+    chosen = draw(st.lists(st.integers(0, x.ndim - 1), min_size=1, unique=True))
+    return (x,), {"axis": tuple(chosen), "keepdims": draw(st.booleans()),
+                  "correction": draw(st.sampled_from([0, 1]))}
+
+
+@st.composite
+def clips(draw):
+    """x and bounds drawn distinct, so that no entry of x sits on a bound (a kink)."""
+    shape = draw(tst.shapes())
+    x, bounds = draw(tst.array_tuples((shape, (2,)), distinct=True))
+    low, high = sorted(bounds.tolist())
+    which = draw(st.sampled_from(["both", "min", "max"]))
+    return (x,), {"min": None if which == "max" else low, "max": None if which == "min" else high}
+
+
+@st.composite
+def with_constant(draw):
+    """x and a constant array (no gradient) of a shape that broadcasts with x's."""
+    x_shape, c_shape = draw(tst.broadcastable_shapes(2))
+    return (draw(tst.arrays(x_shape)),), {"c": draw(tst.arrays(c_shape, away_from=0.0,
+                                                               margin=0.5))}
+
+
+@st.composite
+def same_shape_pair(draw, first: dict, second: dict):
+    shape = draw(tst.shapes())
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    return (draw(tst.arrays(shape, **first)), draw(tst.arrays(shape, **second))), \
+        {"reduction": reduction}
+
+
+@st.composite
+def classifications(draw, target: str):
+    """Scores (N, C), and class indices (N,) or class probabilities (N, C) as targets."""
+    n, classes = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    scores = draw(tst.arrays((n, classes)))
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    if target == "indices":
+        labels = draw(hnp.arrays(np.int64, n, elements=st.integers(0, classes - 1)))
+        return (scores,), {"target": labels, "reduction": reduction}
+    weights = draw(tst.positive_arrays((n, classes), max_value=1.0))
+    return (scores, weights / weights.sum(1, keepdims=True)), {"reduction": reduction}
+
+
+@st.composite
+def flattens(draw):
+    x = draw(tst.arrays(tst.shapes(min_dims=1)))
+    start = draw(st.integers(0, x.ndim - 1))
+    end = draw(st.integers(start, x.ndim - 1))
+    return (x,), {"start": start - x.ndim * draw(st.integers(0, 1)), "end": end}
+
+
+@st.composite
+def dims(draw, extra: int = 0, min_dims: int = 0):
+    """An array and a dimension in [-(ndim + extra), ndim + extra - 1]."""
+    x = draw(tst.arrays(tst.shapes(min_dims=max(min_dims, 1 - extra))))
+    bound = x.ndim + extra
+    return (x,), {"dim": draw(st.integers(-bound, bound - 1))}
+
+
+@st.composite
+def transposes(draw):
+    (x,), first = draw(dims())
+    return (x,), {"dim0": first["dim"], "dim1": draw(st.integers(-x.ndim, x.ndim - 1))}
+
+
+@st.composite
+def expand_sizes(draw):
+    """sizes for x.expand: new leading sizes, -1 to keep a dimension, or a stretched 1."""
+    (x,), params = draw(expansions())
+    shape, lead = params["shape"], len(params["shape"]) - x.ndim
+    sizes = [n if i < lead or x.shape[i - lead] != n or draw(st.booleans()) else -1
+             for i, n in enumerate(shape)]
+    return (x,), {"sizes": tuple(sizes)}
+
+
+@st.composite
+def tensor_indices(draw):
+    """Integer arrays (with repeats) and boolean masks given as Tensors or lists."""
+    x = draw(tst.arrays(tst.shapes(min_dims=1)))
+    index = draw(st.one_of(repeated_indices(x.shape), hnp.arrays(np.bool_, x.shape)))
+    as_list = draw(st.booleans())
+    return (x,), {"index": index.tolist() if as_list else tg.Tensor(index)}
+
+
+def lse(x, axis, keepdims=False):
+    """numpy's log(sum(exp(x))), by pairwise logaddexp."""
+    return np.logaddexp.reduce(x, axis=axis, keepdims=keepdims)
+
+
+def reduce_as(loss, reduction):
+    return {"mean": np.mean, "sum": np.sum, "none": np.asarray}[reduction](loss)
+
+
+def log_softmax_reference(x, dim=-1):
+    return x - lse(x, dim, keepdims=True)
+
+
+def cross_entropy_reference(scores, target, reduction):
+    log_p = log_softmax_reference(scores)
+    if target.ndim == 2:
+        return reduce_as(-(target * log_p).sum(1), reduction)
+    return reduce_as(-log_p[np.arange(len(target)), target], reduction)
+
+
+def binary_cross_entropy_reference(p, y, reduction):
+    return reduce_as(-(y * np.log(p) + (1 - y) * np.log(1 - p)), reduction)
+
+
+def constant_operands(x, c):
+    """Reflected operators: an ndarray times a Tensor, a number minus a Tensor, ..."""
+    return (c * x + 1.5) / (2 + x * x) - c - (0.5 - x) + x / c
+
+
+def _keep(x, dim):
+    return np.squeeze(x, axis=dim) if x.shape[dim] == 1 else x
+
+
+F = tg.functional
+COMPOSITIONS: dict[str, Spec] = {
+    "relu": Spec(unary(away_from=0.0), lambda x: x.relu(), lambda x: np.maximum(x, 0)),
+    "softplus": Spec(unary(min_value=-30.0, max_value=30.0), lambda x: x.softplus(),
+                     lambda x: np.logaddexp(0, x)),
+    "clip": Spec(clips(), lambda x, min, max: x.clip(min, max), np.clip),
+    "sqrt": Spec(_no_params(tst.positive_arrays().map(lambda x: (x,))), lambda x: x.sqrt(),
+                 np.sqrt),
+    "minimum": Spec(binary(distinct=True), tg.minimum, np.minimum),
+    "constant operands": Spec(with_constant(), constant_operands, constant_operands),
+    "mean": Spec(reductions(), lambda x, axis, keepdims: x.mean(axis=axis, keepdims=keepdims),
+                 np.mean),
+    "mean(dim, keepdim)": Spec(dim_reductions(), lambda x, dim, keepdim: x.mean(dim, keepdim),
+                               lambda x, dim, keepdim: np.mean(x, dim, keepdims=keepdim)),
+    "var": Spec(variances(), lambda x, axis, keepdims, correction: x.var(
+        axis=axis, keepdims=keepdims, correction=correction),
+        lambda x, axis, keepdims, correction: np.var(x, axis, ddof=correction,
+                                                     keepdims=keepdims)),
+    "std": Spec(variances(distinct=True), lambda x, axis, keepdims, correction: x.std(
+        axis=axis, keepdims=keepdims, correction=correction),
+        lambda x, axis, keepdims, correction: np.std(x, axis, ddof=correction,
+                                                     keepdims=keepdims)),
+    "min": Spec(reductions(distinct=True), lambda x, axis, keepdims: x.min(
+        axis=axis, keepdims=keepdims), np.min),
+    "min(dim).values": Spec(dim_reductions(distinct=True), lambda x, dim, keepdim: x.min(
+        dim, keepdim).values, lambda x, dim, keepdim: np.min(x, dim, keepdims=keepdim)),
+    "max(dim).values": Spec(dim_reductions(distinct=True), lambda x, dim, keepdim: x.max(
+        dim, keepdim).values, lambda x, dim, keepdim: np.max(x, dim, keepdims=keepdim)),
+    "amin": Spec(dim_reductions(distinct=True), lambda x, dim, keepdim: x.amin(dim, keepdim),
+                 lambda x, dim, keepdim: np.min(x, dim, keepdims=keepdim)),
+    "logsumexp": Spec(dim_reductions(), lambda x, dim, keepdim: x.logsumexp(dim, keepdim),
+                      lambda x, dim, keepdim: lse(x, dim, keepdim)),
+    "softmax": Spec(dims(), lambda x, dim: x.softmax(dim),
+                    lambda x, dim: np.exp(log_softmax_reference(x, dim))),
+    "log_softmax": Spec(dims(), lambda x, dim: x.log_softmax(dim), log_softmax_reference),
+    "mse_loss": Spec(same_shape_pair({}, {}), F.mse_loss,
+                     lambda x, t, reduction: reduce_as((x - t) ** 2, reduction)),
+    "binary_cross_entropy": Spec(
+        same_shape_pair({"min_value": 0.05, "max_value": 0.95},
+                        {"min_value": 0.0, "max_value": 1.0}),
+        F.binary_cross_entropy, binary_cross_entropy_reference),
+    "binary_cross_entropy_with_logits": Spec(
+        same_shape_pair({}, {"min_value": 0.0, "max_value": 1.0}),
+        F.binary_cross_entropy_with_logits,
+        lambda z, y, reduction: reduce_as(np.logaddexp(0, z) - z * y, reduction)),
+    "nll_loss": Spec(classifications("indices"), F.nll_loss,
+                     lambda x, target, reduction: reduce_as(
+                         -x[np.arange(len(target)), target], reduction)),
+    "cross_entropy(indices)": Spec(classifications("indices"), F.cross_entropy,
+                                   cross_entropy_reference),
+    "cross_entropy(probabilities)": Spec(classifications("probabilities"), F.cross_entropy,
+                                         cross_entropy_reference),
+    "stack": Spec(concatenations(new_axis=True), lambda *xs, dim: tg.stack(xs, dim),
+                  lambda *xs, dim: np.stack(xs, axis=dim)),
+    "getitem(Tensor or list index)": Spec(tensor_indices(), lambda x, index: x[index],
+                                          lambda x, index: x[np.asarray(index)]),
+    "ndarray @ Tensor": Spec(matmul_operands().map(lambda d: (d[0][1:], {"a": d[0][0]})),
+                             lambda y, a: a @ y, lambda y, a: a @ y),
+    "reshape(-1)": Spec(reshapes(), lambda x, shape: x.reshape(-1, *shape[1:]),
+                        lambda x, shape: np.reshape(x, (-1, *shape[1:]))),
+    "flatten": Spec(flattens(), lambda x, start, end: x.flatten(start, end),
+                    lambda x, start, end: x.reshape(
+                        x.shape[:start % x.ndim] + (-1,) + x.shape[end + 1:])),
+    "squeeze(dim)": Spec(dims(), lambda x, dim: x.squeeze(dim), _keep),
+    "squeeze()": Spec(unary(), lambda x: x.squeeze(), np.squeeze),
+    "unsqueeze": Spec(dims(extra=1), lambda x, dim: x.unsqueeze(dim),
+                      lambda x, dim: np.expand_dims(x, dim)),
+    "permute(method)": Spec(permutations(), lambda x, axes: x.permute(*axes), np.transpose),
+    "transpose": Spec(transposes(), lambda x, dim0, dim1: x.transpose(dim0, dim1),
+                      lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1)),
+    "T": Spec(unary(), lambda x: x.T, np.transpose),
+    "mT": Spec(_no_params(tst.arrays(tst.shapes(min_dims=2)).map(lambda x: (x,))),
+               lambda x: x.mT, lambda x: np.swapaxes(x, -1, -2)),
+    "expand(sizes)": Spec(expand_sizes(), lambda x, sizes: x.expand(*sizes),
+                          lambda x, sizes: np.broadcast_to(
+                              x, [x.shape[i - len(sizes) + x.ndim] if n == -1 else n
+                                  for i, n in enumerate(sizes)])),
+}
+CASES = {**SPECS, **COMPOSITIONS}
+
+
+def _tensors(arrays, requires_grad: bool) -> list[tg.Tensor]:
+    return [tg.Tensor(np.array(a), requires_grad=requires_grad) for a in arrays]
+
+
+def check_forward(spec: Spec, arrays, params: dict, dtype) -> None:
+    """The output equals numpy's, with its shape and dtype (0-d stays 0-d, float32 stays
+    float32), and the spec of a primitive really calls that primitive."""
+    arrays = [a.astype(dtype) for a in arrays]
+    out = spec.call(*_tensors(arrays, requires_grad=True), **params)
+    expected = np.asarray(spec.reference(*arrays, **params))
+    if spec.primitive is not None:
+        assert out.grad_fn is not None and out.grad_fn.op.name == spec.primitive
+    assert out.shape == expected.shape and out.dtype == expected.dtype
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out.numpy(), expected, rtol=tolerance, atol=tolerance)
+
+
+# One test per case runs all three checks on each drawn input: drawing costs more than
+# checking, so this triples the examples per second of the suite.
+@pytest.mark.parametrize("spec", CASES.values(), ids=CASES.keys())
+@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]))
+def test_forward_gradcheck_gradgradcheck(spec, data, dtype):
+    arrays, params = data.draw(spec.inputs)
+    check_forward(spec, arrays, params, dtype)
+    f = lambda *xs: spec.call(*xs, **params)
+    assert tg.gradcheck(f, arrays)      # random upstream gradient v, random directions u
+    assert tg.gradgradcheck(f, arrays)  # the same for x -> J(x)^T v: second derivatives
