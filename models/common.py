@@ -21,7 +21,8 @@ that draws random numbers takes `seed: int = 0` (logistic regression draws none)
 
 Also here: `add_intercept`, `save_figure` (atomic PNG writes), the two-sided p-values of the
 t, normal and F distributions (numpy and `math` only: no scipy), R's coefficient table
-(`coefficient_table`), `confusion_matrix`, and `step_parser` for the common options.
+(`coefficient_table`), `confusion_matrix` and `confusion_table`, and `step_parser` for
+the common options.
 """
 
 from __future__ import annotations
@@ -271,6 +272,23 @@ def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
     counts = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(counts, (np.asarray(y_true), np.asarray(y_pred)), 1)
     return counts
+
+
+def confusion_table(confusion: np.ndarray, class_names: list[str]) -> str:
+    """A confusion matrix as text: one row per true class, one column per prediction.
+
+    >>> print(confusion_table(np.array([[2, 0], [1, 3]]), ["a", "b"]))
+    true \\ predicted  a  b
+    a                 2  0
+    b                 1  3
+    """
+    corner = "true \\ predicted"
+    first = max(len(corner), *(len(name) for name in class_names))
+    width = max(len(name) for name in class_names) + 2
+    lines = [corner.ljust(first) + "".join(f"{name:>{width}}" for name in class_names)]
+    lines += [name.ljust(first) + "".join(f"{count:>{width}}" for count in row)
+              for name, row in zip(class_names, confusion, strict=True)]
+    return "\n".join(lines)
 
 
 def step_parser(prog: str, description: str,

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import models.common as common
 import models.linear_regression as linear
 import models.logistic_regression as logistic
+import models.softmax_regression as softmax
 import tinygrad_edu as tg
 from tinygrad_edu.testing.strategies import arrays
 
@@ -133,7 +134,7 @@ def test_save_figure_writes_a_png_and_leaves_no_temp_file(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["line.png"]
 
 
-@pytest.mark.parametrize("module", [common, linear, logistic], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [common, linear, logistic, softmax], ids=lambda m: m.__name__)
 def test_docstring_examples(module, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # save_figure's example writes a file
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
@@ -310,3 +311,86 @@ def test_logistic_regression_main_prints_both_and_draws(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "-39.83851" in printed and "300,000" in printed and "Null deviance" in printed
     assert (tmp_path / "logistic_regression.png").stat().st_size > 1000
+
+
+# ---------------------------------------------------------------------------------------
+# Step 3: softmax regression
+# ---------------------------------------------------------------------------------------
+
+
+@st.composite
+def multiclass_problem(draw, max_rows: int = 10, max_columns: int = 4, max_classes: int = 4):
+    """(X, Y, W): Y one-hot rows of drawn labels, or (half the time) drawn probability rows."""
+    X, _, _ = draw(design(max_rows=max_rows, max_columns=max_columns))
+    n, p = X.shape
+    k = draw(st.integers(2, max_classes))
+    W = draw(arrays((p, k)))
+    if draw(st.booleans()):
+        Y = tg.data.one_hot(np.array(draw(st.lists(st.integers(0, k - 1), min_size=n,
+                                                   max_size=n))), k)
+    else:
+        weights = draw(arrays((n, k), min_value=0.01, max_value=1))
+        Y = weights / weights.sum(axis=1, keepdims=True)
+    return X, Y, W
+
+
+@given(multiclass_problem())
+def test_softmax_autodiff_gradient_is_the_articles_delta(problem):
+    X, Y, W = problem
+    close(autodiff_gradient(softmax.cost, W, X, Y), softmax.delta(W, X, Y), np.abs(X).max())
+
+
+@given(binary_problem())
+def test_two_class_softmax_is_logistic_regression(problem):
+    # softmax over scores (0, s) gives sigmoid(s) for the second class: step 3 with two
+    # classes is step 2, with b = w_1 - w_0
+    X, y, b = problem
+    W = np.column_stack([np.zeros_like(b), b])
+    with tg.no_grad():
+        two_class = softmax.cost(*tensors(W, X, tg.data.one_hot(y.astype(int), 2))).item()
+        binary = mean_nll(*tensors(b, X, y)).item()
+    assert two_class == pytest.approx(binary, rel=1e-12, abs=1e-12)
+
+
+def test_softmax_gradient_descent_follows_the_hand_loop():
+    split = softmax.load_data(seed=1)
+    Y = tg.data.one_hot(split.y_train, 3)
+    W, history = softmax.gradient_descent(split.X_train, Y, lr=1.0, iterations=100)
+    reference = np.zeros((5, 3))
+    for _ in range(100):
+        reference = reference - 1.0 * softmax.delta(reference, split.X_train, Y)
+    close(W, reference, rtol=1e-9)
+    assert history[0] == pytest.approx(math.log(3)) and np.all(np.diff(history) < 0)
+
+
+def test_standardised_training_columns_have_mean_0_and_sd_1():
+    split = softmax.load_data(seed=2)
+    close(split.X_train[:, 1:].mean(axis=0), np.zeros(4), rtol=1e-12)
+    close(split.X_train[:, 1:].std(axis=0), np.ones(4), rtol=1e-12)
+    assert np.all(split.X_train[:, 0] == 1) and len(split.y_test) == 45
+
+
+def test_softmax_regression_classifies_iris():
+    result = softmax.run(seed=0)
+    confusion = result["confusion"]
+    assert confusion.sum() == 45 and result["pictures"] == []
+    assert result["test_accuracy"] == pytest.approx(np.trace(confusion) / 45)
+    assert result["test_accuracy"] >= 0.93 and result["train_accuracy"] >= 0.95
+
+
+def test_softmax_regression_main_prints_and_draws(tmp_path, capsys):
+    assert softmax.main(["--iterations", "50", "--seed", "4", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "test accuracy" in printed and "true \\ predicted" in printed
+    assert (tmp_path / "softmax_regression.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("step", ["linear_regression", "logistic_regression",
+                                  "softmax_regression"])
+def test_each_step_documents_its_options(step, capsys):
+    import models.__main__ as dispatcher
+    with pytest.raises(SystemExit) as exit:
+        dispatcher.main([step, "--help"])
+    assert exit.value.code == 0
+    printed = capsys.readouterr().out
+    assert f"python -m models {step}" in printed and "--out" in printed and "--lr" in printed
