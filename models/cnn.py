@@ -116,7 +116,7 @@ def square_grid(maps: np.ndarray, pad: int = 2) -> np.ndarray:
 
 def draw_filters(photo: np.ndarray, out: str | Path) -> Path:
     """The photograph, embossed and sharpened, side by side: filters.png in `out`."""
-    figure, axes = common.new_figure(3, size=(3.4, 4.0))
+    figure, axes = common.new_figure(3, size=(2.2, 2.7))
     for ax, (title, image) in zip(axes, [("photograph", photo),
                                          ("emboss", convolve(photo, EMBOSS)),
                                          ("sharpen", convolve(photo, SHARPEN))], strict=True):
@@ -128,7 +128,7 @@ def draw_filters(photo: np.ndarray, out: str | Path) -> Path:
 
 def draw_feature_maps(photo: np.ndarray, filters: np.ndarray, out: str | Path) -> Path:
     """The photograph through each random filter, as one square grid: feature-maps.png."""
-    figure, (ax,) = common.new_figure(1, size=(8.0, 8.5))
+    figure, (ax,) = common.new_figure(1, size=(5.0, 5.5))
     ax.imshow(square_grid(convolve(photo, filters)), cmap="gray")
     ax.set(title=f"{len(filters)} random 3x3 filters with entries in {{-1, 0, 1}}",
            xticks=[], yticks=[])
@@ -253,8 +253,8 @@ def run(out: str | Path | None = None, seed: int = 0, dataset: str = "digits",
                                      f"{epochs} epochs, {history.seconds:.1f} s"))
     pictures = []
     if out is not None:
-        pictures = [draw_filters(photo, out), draw_feature_maps(photo, random_filters(seed=seed),
-                                                                out)]
+        pictures = [draw_filters(photo, out),
+                    draw_feature_maps(photo[::2, ::2], random_filters(seed=seed), out)]
         figure, (ax,) = common.new_figure(1)
         mlp.plot_history(history, f"CNN on {dataset}: {evaluation.accuracy:.1%}", ax)
         pictures.append(common.save_figure(figure, out, f"cnn-{dataset}-training.png"))

@@ -366,14 +366,18 @@ def plot_boundary(net: Network, X: np.ndarray, y: np.ndarray, title: str, ax) ->
 
 
 def plot_history(history: History, title: str, ax) -> None:
-    """The mean training loss of each epoch, and the validation accuracy beside it."""
+    """The mean training loss of each epoch (blue, left axis) and the validation accuracy
+    (orange, right axis)."""
     epochs = np.arange(1, len(history.loss) + 1)
-    ax.plot(epochs, history.loss, color="#3182bd", label="training loss")
-    ax.set(title=title, xlabel="epoch", ylabel="loss")
+    ax.plot(epochs, history.loss, color="#3182bd")
+    ax.set_title(title)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss", color="#3182bd")
     if history.accuracy:
         right = ax.twinx()
-        right.plot(epochs, history.accuracy, color="#e6550d", label="validation accuracy")
-        right.set(ylabel="validation accuracy", ylim=(0, 1))
+        right.plot(epochs, history.accuracy, color="#e6550d")
+        right.set_ylabel("validation accuracy", color="#e6550d")
+        right.set_ylim(0, 1)
 
 
 # ---------------------------------------------------------------------------------------
@@ -426,7 +430,8 @@ def run(out: str | Path | None = None, seed: int = 0, dataset: str = "iris",
 def _picture(dataset: str, results: list[dict], X: np.ndarray, y: np.ndarray,
              out: str | Path) -> Path:
     """Decision boundaries for the spirals; loss and accuracy per epoch otherwise."""
-    figure, axes = common.new_figure(len(results), size=(3.4, 3.6))
+    size = (3.4, 3.6) if dataset == "spirals" else (5.0, 3.6)
+    figure, axes = common.new_figure(len(results), size=size)
     for result, ax in zip(results, axes, strict=True):
         net, accuracy = result["network"], result["evaluation"].accuracy
         if dataset == "spirals":
