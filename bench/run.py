@@ -1,7 +1,7 @@
 """The benchmark: W1-W5 on tinygrad_edu and on hand-written numpy, interleaved in one process.
 
-    python -m bench                      # all workloads, 7 rounds (a few minutes)
-    python -m bench --quick              # 3 short rounds, under a minute
+    python -m bench                      # all workloads, 7 rounds (about 30 s here)
+    python -m bench --quick              # 3 short rounds (a few seconds)
     python -m bench --workloads W1,W3 --rounds 5 --steps 200
     OPENBLAS_NUM_THREADS=1 python -m bench   # steadier figures on a busy machine
 
@@ -137,6 +137,11 @@ COLUMNS = ["workload", "data", "steps/round", "numpy", "tinygrad_edu", "ratio",
 
 
 def microseconds(seconds: float) -> str:
+    """A time in microseconds, to three or four significant figures.
+
+    >>> microseconds(0.0123), microseconds(12.3e-6)
+    ('12,300 us', '12.3 us')
+    """
     us = seconds * 1e6
     return f"{us:,.0f} us" if us >= 100 else f"{us:.1f} us"
 
