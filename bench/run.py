@@ -6,9 +6,10 @@
     OPENBLAS_NUM_THREADS=1 python -m bench   # steadier figures on a busy machine
 
 For each workload it prints the median time per training step of each side, their ratio
-(the figure to compare: absolute times move with the machine's load and BLAS threads),
-the number of primitives one tinygrad_edu step records, and the extra time per primitive;
-then the per-op forward+backward overhead of bench/overhead.py on tiny tensors.
+(the figure to compare: absolute times move with the machine's load and BLAS threads; the
+median of the rounds' ratios, with its range), the number of primitives one tinygrad_edu
+step records, and the extra time per primitive; then the per-op forward+backward overhead
+of bench/overhead.py on tiny tensors.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -121,7 +124,8 @@ def header(args: argparse.Namespace) -> list[str]:
         f"tinygrad_edu benchmark, {now}, {revision()}; {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}",
         f"numpy {np.__version__} with {blas_name()}; {blas_threads()}",
-        f"{load()} at the start; medians of {args.rounds} interleaved rounds per workload",
+        f"{load()} at the start; medians of {args.rounds} interleaved rounds per workload "
+        f"(the ratio's range: its lowest and highest round)",
         "Compare the ratios, not the absolute times: those move with the machine's load and "
         "the BLAS threads.",
         "",
@@ -132,7 +136,7 @@ def header(args: argparse.Namespace) -> list[str]:
 # The table
 # ---------------------------------------------------------------------------------------
 
-COLUMNS = ["workload", "data", "steps/round", "numpy", "tinygrad_edu", "ratio",
+COLUMNS = ["workload", "data", "steps/round", "numpy", "tinygrad_edu", "ratio (range)",
            "primitives/step", "extra per primitive"]
 
 
@@ -150,23 +154,42 @@ def row(cells: list) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
+def paired_rounds(one_round: Callable[[], dict[str, float]],
+                  rounds: int) -> tuple[dict[str, float], list[float]]:
+    """Run `rounds` rounds; the median of each figure, and the sorted ratios
+    tinygrad_edu / numpy of each round. Both sides ran within the same round, so a
+    round's ratio is steadier than either of its times."""
+    samples = [one_round() for _ in range(rounds)]
+    medians = {key: statistics.median(s[key] for s in samples) for key in samples[0]}
+    return medians, sorted(s["tinygrad_edu"] / s["numpy"] for s in samples)
+
+
+def ratio_cell(ratios: list[float]) -> str:
+    """The median ratio and, with several rounds, its range.
+
+    >>> ratio_cell([1.1, 1.25, 1.5])
+    '1.25x (1.10-1.50)'
+    """
+    median = f"{statistics.median(ratios):.2f}x"
+    return median if len(ratios) == 1 else f"{median} ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+
+
 def measure(workload: Workload, rounds: int, steps: int) -> list:
     """Time both sides of one workload, interleaved; the table row of its figures."""
-    m = interleaved_medians({"numpy": workload.numpy.step,
-                             "tinygrad_edu": workload.tinygrad.step}, rounds, steps)
+    sides = {"numpy": workload.numpy.step, "tinygrad_edu": workload.tinygrad.step}
+    m, ratios = paired_rounds(lambda: interleaved_medians(sides, 1, steps), rounds)
     nodes = workload.tinygrad.nodes
     extra = (m["tinygrad_edu"] - m["numpy"]) / nodes
     return [f"{workload.key}: {workload.title}", workload.data, steps,
-            microseconds(m["numpy"]), microseconds(m["tinygrad_edu"]),
-            f"{m['tinygrad_edu'] / m['numpy']:.2f}x", nodes, microseconds(extra)]
+            microseconds(m["numpy"]), microseconds(m["tinygrad_edu"]), ratio_cell(ratios),
+            nodes, microseconds(extra)]
 
 
 def overhead_row(rounds: int, calls: int) -> list:
-    m = overhead.measure(rounds, calls)
+    m, ratios = paired_rounds(lambda: overhead.measure(1, calls), rounds)
     return ["per op, forward + backward, tiny tensors (bench/overhead.py)", "10 numbers",
             calls, microseconds(m["numpy"]), microseconds(m["tinygrad_edu"]),
-            f"{m['tinygrad_edu'] / m['numpy']:.2f}x", overhead.PRIMITIVES,
-            microseconds(m["per_op"])]
+            ratio_cell(ratios), overhead.PRIMITIVES, microseconds(m["per_op"])]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,9 +6,13 @@ the same losses and the same updated weights, step after step, to float32 precis
 is what makes the ratio of their times mean something.
 """
 
+import doctest
+
 import numpy as np
 import pytest
 
+import bench.profile
+import bench.run
 from bench.run import main
 from bench.workloads import KEYS, build, image_data
 from tinygrad_edu.data.datasets import DEBIAN_FASHION_MNIST
@@ -91,3 +95,9 @@ def test_profile_names_primitives_and_restores_them():
     assert "function calls" in report  # the cProfile table
     for name, forward in forwards.items():
         assert getattr(ops, name).forward is forward, f"{name}'s forward was not restored"
+
+
+@pytest.mark.parametrize("module", [bench.run, bench.profile], ids=lambda m: m.__name__)
+def test_docstring_examples(module):
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
