@@ -28,14 +28,16 @@ the common options.
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+
+from tinygrad_edu.viz.render import write_atomic
 
 DEFAULT_OUT = Path("out")  # pictures go here unless --out says otherwise (git ignores /out/)
 
@@ -106,17 +108,10 @@ def save_figure(figure: Figure, folder: str | os.PathLike, name: str) -> Path:
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    # the temp file sits in the same folder, so os.replace is a rename on one file system
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as f:
-            figure.savefig(f, format="png", dpi=100)
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
-    return path
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=100)
+    write_atomic(folder / name, png.getvalue(), "save_figure")
+    return folder / name
 
 
 # ---------------------------------------------------------------------------------------

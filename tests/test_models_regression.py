@@ -132,6 +132,9 @@ def test_save_figure_writes_a_png_and_leaves_no_temp_file(tmp_path):
     path = common.save_figure(figure, tmp_path / "new", "line.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in path.parent.iterdir()] == ["line.png"]
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")
+    assert path.stat().st_mode == plain.stat().st_mode  # the usual permissions, not 0600
 
 
 @pytest.mark.parametrize("module", [common, linear, logistic, softmax], ids=lambda m: m.__name__)
