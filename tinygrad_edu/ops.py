@@ -253,10 +253,10 @@ def _matmul_vjp_x(g, out, x, y):
 
 def _matmul_vjp_y(g, out, x, y):
     # d(x @ y) = x @ dy, so the gradient for y is x^T @ g
-    if x.ndim == 1:
-        g, x = g.unsqueeze(-2), x.unsqueeze(0)
     if y.ndim == 1:
         g = g.unsqueeze(-1)
+    if x.ndim == 1:
+        g, x = g.unsqueeze(-2), x.unsqueeze(0)
     gy = x.mT @ g
     return sum_to(gy, y.shape if y.ndim > 1 else y.shape + (1,)).reshape(y.shape)
 

@@ -287,23 +287,23 @@ class Tensor:
     def flatten(self, start_dim=0, end_dim=-1):
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = start_dim % self.ndim, end_dim % self.ndim
+        start, end = _dim("flatten", start_dim, self.ndim), _dim("flatten", end_dim, self.ndim)
         return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
 
     def unsqueeze(self, dim):
-        dim = dim % (self.ndim + 1)
+        dim = _dim("unsqueeze", dim, self.ndim + 1)
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
     def squeeze(self, dim=None):
         if dim is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
-        dim = dim % self.ndim
-        if self.shape[dim] != 1:
+        dim = _dim("squeeze", dim, self.ndim)
+        if self.ndim == 0 or self.shape[dim] != 1:
             return self
         return self.reshape(self.shape[:dim] + self.shape[dim + 1:])
 
     def permute(self, *dims):
-        dims = tuple(d % self.ndim for d in _shape_args(dims))
+        dims = tuple(_dim("permute", d, self.ndim) for d in _shape_args(dims))
         if sorted(dims) != list(range(self.ndim)):
             raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} "
                              f"dimensions of a tensor of shape {self.shape}")
@@ -311,6 +311,7 @@ class Tensor:
 
     def transpose(self, dim0=-2, dim1=-1):
         """Swap two dimensions (PyTorch's `transpose(dim0, dim1)`)."""
+        dim0, dim1 = _dim("transpose", dim0, self.ndim), _dim("transpose", dim1, self.ndim)
         dims = list(range(self.ndim))
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return self.permute(dims)
@@ -355,7 +356,10 @@ def _to_array(data, dtype, copy: bool) -> np.ndarray:
     if isinstance(data, np.ndarray):
         array = data if dtype is None else data.astype(as_dtype(dtype), copy=False)
         return array.copy() if copy and array is data else array
-    array = np.array(data)
+    try:
+        array = np.array(data)
+    except ValueError:  # numpy 2 refuses ragged nested lists
+        array = np.array(None, dtype=object)
     if array.dtype == object:
         raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
                         f"(ragged nested lists or non-numbers?)")
@@ -524,6 +528,16 @@ def _resolve_shape(size: int, shape: tuple[int, ...]) -> tuple[int, ...]:
     elif known != size:
         raise ValueError(f"{size} elements do not fill it")
     return shape
+
+
+def _dim(name: str, dim: int, ndim: int) -> int:
+    """`dim` (negative counts from the end) as an axis of `ndim` dimensions, or an IndexError
+    naming the operation; 0-d tensors accept 0 and -1, as in PyTorch."""
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(f"{name}: dimension {dim} is out of range (expected one in "
+                         f"[{-size}, {size - 1}])")
+    return dim % size
 
 
 def _reduction_args(ndim, dim, keepdim, axis, keepdims) -> tuple[tuple[int, ...], bool]:
