@@ -37,8 +37,7 @@ def tanh(x: Tensor) -> Tensor:
 
 def relu(x: Tensor) -> Tensor:
     """max(x, 0); its gradient at exactly 0 is 0, as in PyTorch."""
-    x = as_tensor(x)
-    return where(x.data > 0, x, 0)
+    return ops.relu(as_tensor(x))
 
 
 def softplus(x: Tensor) -> Tensor:
@@ -171,9 +170,10 @@ def _class_indices(name: str, target, n: int, classes: int) -> np.ndarray:
     if target.shape != (n,) or not np.issubdtype(target.dtype, np.integer):
         raise ValueError(f"{name}: target must be {n} integer class indices of shape ({n},), "
                          f"got shape {target.shape} and dtype {target.dtype}")
-    if n and (target.min() < 0 or target.max() >= classes):
-        raise ValueError(f"{name}: target holds class {target.min() if target.min() < 0 else target.max()}, "
-                         f"out of range for {classes} classes")
+    bad = target[(target < 0) | (target >= classes)]
+    if bad.size:
+        raise ValueError(f"{name}: target holds class {bad[0]}, out of range for {classes} "
+                         f"classes (0 to {classes - 1})")
     return target
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .. import ops
 from ..conv import avg_pool2d, conv2d, max_pool2d
 from ..functional import (
     binary_cross_entropy,
@@ -39,9 +40,24 @@ __all__ = [
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """x W^T + b with W of shape (out_features, in_features), as PyTorch's `F.linear`."""
-    out = as_tensor(x) @ as_tensor(weight).T
-    return out if bias is None else out + bias
+    """x W^T + b with W of shape (out_features, in_features), as PyTorch's `F.linear`.
+
+    One fused primitive (see `ops.linear`); its gradient equals autodiff through
+    `x @ weight.T + bias`, which the tests check.
+
+    >>> import tinygrad_edu as tg
+    >>> tg.nn.functional.linear(tg.ones(2, 3), tg.ones(4, 3), tg.zeros(4)).shape
+    (2, 4)
+    """
+    x, weight = as_tensor(x), as_tensor(weight)
+    bias = None if bias is None else as_tensor(bias)
+    if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape "
+                         f"{weight.shape} (out_features, in_features)")
+    if bias is not None and bias.shape != weight.shape[:1]:
+        raise ValueError(f"linear: bias has shape {bias.shape}, expected "
+                         f"({weight.shape[0]},) for a weight of shape {weight.shape}")
+    return ops.linear(x, weight, bias)
 
 
 def _penalty(name: str, params: Iterable[Tensor], term) -> Tensor:
