@@ -445,9 +445,10 @@ def _picture(dataset: str, results: list[dict], X: np.ndarray, y: np.ndarray,
 def main(argv: list[str] | None = None) -> int:
     parser = common.step_parser("mlp", "Step 4: the article's neural network, trained by "
                                 "mini-batch SGD. Unset options take the data set's settings: "
-                                + "; ".join(f"{name} {s.sizes}, {s.epochs} epochs, batch "
-                                            f"{s.batch_size}, lr {s.lr}"
-                                            for name, s in SETTINGS.items()))
+                                + "; ".join(f"{name} {s.sizes}, {s.activation}, {s.epochs} "
+                                            f"epochs, batch {s.batch_size}, lr {s.lr}"
+                                            for name, s in SETTINGS.items())
+                                + " (spirals without --sizes: [2, h, 2] for h = 3, 4, 8, 32)")
     parser.add_argument("--dataset", choices=sorted(SETTINGS), default="iris")
     parser.add_argument("--sizes", type=int, nargs="+", help="layer sizes, e.g. 4 40 3")
     parser.add_argument("--epochs", type=int)
@@ -456,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--optimiser", choices=OPTIMISERS, default="sgd")
     parser.add_argument("--activation", choices=ACTIVATIONS)
     parser.add_argument("--init", choices=("normal", "he"),
-                        help="N(0, 1) as the article, or He-uniform (default: by activation)")
+                        help="N(0, 1) as the article, or He-uniform; unset: by activation")
     parser.add_argument("--l1", type=float, default=0.0, help="L1 penalty on the weights")
     parser.add_argument("--l2", type=float, default=0.0, help="L2 penalty on the weights")
     parser.add_argument("--scale", choices=("standard", "max"), default="standard",

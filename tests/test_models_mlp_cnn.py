@@ -145,6 +145,17 @@ def test_digits_cnn_reaches_the_target():
     assert differences and differences[0] < 1e-12
 
 
+@pytest.mark.parametrize("optimiser", mlp.OPTIMISERS)
+def test_every_optimiser_trains_in_float32_and_lowers_the_loss(optimiser):
+    X_train, _, y_train, _ = mlp.load("iris")
+    net = mlp.network([4, 8, 3], activation="relu", seed=0)
+    lr = 0.5 if optimiser in ("sgd", "momentum") else 0.05
+    history = mlp.sgd(net, X_train, y_train, epochs=5, batch_size=10, lr=lr,
+                      optimiser=optimiser, l1=1e-4, l2=1e-3, seed=0, progress=False)
+    assert history.loss[-1] < history.loss[0]
+    assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in net.parameters())
+
+
 def test_mlp_main_writes_its_picture_and_table(tmp_path, capsys):
     assert mlp.main(["--epochs", "2", "--no-progress", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "mlp-iris-training.png").stat().st_size > 0
