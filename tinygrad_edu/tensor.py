@@ -318,11 +318,16 @@ class Tensor:
 
     @property
     def T(self):
-        return self.permute(tuple(reversed(range(self.ndim))))
+        """All dimensions reversed (the transpose of a matrix)."""
+        return self if self.ndim < 2 else ops.permute(self, axes=tuple(range(self.ndim))[::-1])
 
     @property
     def mT(self):
-        return self.transpose(-2, -1)
+        """The last two dimensions swapped: a batch of transposed matrices."""
+        if self.ndim < 2:
+            raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
+        axes = tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2)
+        return ops.permute(self, axes=axes)
 
     def expand(self, *sizes):
         """Broadcast to `sizes` (-1 keeps a dimension), as a view; its VJP sums back."""
