@@ -100,9 +100,9 @@ def forward(net: Network, X) -> tg.Tensor:
     the loss applies that itself, in a form that cannot overflow."""
     a = X
     for W, b in zip(net.weights[:-1], net.biases[:-1], strict=True):
-        z = a @ W.T + b
+        z = nnF.linear(a, W, b)  # a @ W.T + b, as one node of the graph
         a = z.sigmoid() if net.activation == "sigmoid" else z.relu()
-    return a @ net.weights[-1].T + net.biases[-1]
+    return nnF.linear(a, net.weights[-1], net.biases[-1])
 
 
 def loss(net: Network, X, Y, l1: float = 0.0, l2: float = 0.0) -> tg.Tensor:
