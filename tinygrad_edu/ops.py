@@ -158,8 +158,9 @@ LOG_FLOOR = -100.0  # PyTorch floors log(p) at -100, so p = 0 or 1 gives a finit
 
 
 def _floored_log(x: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):  # log(0) = -inf is expected here: the floor lifts it
-        return np.maximum(np.log(x), LOG_FLOOR)
+    # max(log x, -100); x is first lifted to 1e-45 (below e^-100, and not 0 even in float32)
+    # so that log never sees 0 and never warns
+    return np.maximum(np.log(np.maximum(x, 1e-45)), LOG_FLOOR)
 
 
 def _binary_cross_entropy(p: np.ndarray, y: np.ndarray) -> np.ndarray:
