@@ -104,14 +104,17 @@ def run(out: str | Path = DEFAULT_OUT, quick: bool = False, progress: bool = Tru
 
 
 def tour_table(rows: list[tuple[str, common.Comparison, float | None]]) -> str:
-    """One aligned table: step, figure, the article's number, ours, the step's time."""
+    """One aligned table: step, figure, the article's number, ours, the step's time, and
+    the figure's note (what differs from the article's setting)."""
     cell = common._cell  # the number format of common.comparison_table, for one look
-    table = [("step", "figure", "article", "ours", "time")]
+    table = [("step", "figure", "article", "ours", "time", "note")]
     table += [(step if seconds is not None else "", f.name, cell(f.article), cell(f.ours),
-               "" if seconds is None else f"{seconds:.1f} s") for step, f, seconds in rows]
+               "" if seconds is None else f"{seconds:.1f} s", f.note)
+              for step, f, seconds in rows]
     widths = [max(len(row[i]) for row in table) for i in range(5)]
     return "\n".join(f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}  "
-                     f"{d:>{widths[3]}}  {e:>{widths[4]}}".rstrip() for a, b, c, d, e in table)
+                     f"{d:>{widths[3]}}  {e:>{widths[4]}}  {note}".rstrip()
+                     for a, b, c, d, e, note in table)
 
 
 def main(argv: list[str] | None = None) -> int:
