@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops
-from .tensor import Tensor, as_tensor, where
+from .tensor import Tensor, _dim, as_tensor, where
 
 # ---------------------------------------------------------------------------------------
 # Activations
@@ -69,17 +69,17 @@ def clip(x: Tensor, min=None, max=None) -> Tensor:
 # ---------------------------------------------------------------------------------------
 
 
-def _detached_max(x: Tensor, dim: int) -> np.ndarray:
+def _detached_max(name: str, x: Tensor, dim: int) -> np.ndarray:
     """The shift that keeps exp from overflowing. A constant: log-sum-exp does not depend on
     it, so it needs no gradient (and ties in the max cannot disturb one)."""
-    m = np.max(x.data, axis=dim, keepdims=True)
+    m = np.max(x.data, axis=_dim(name, dim, x.ndim), keepdims=True)
     return np.where(np.isfinite(m), m, 0)
 
 
 def logsumexp(x: Tensor, dim: int, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) along `dim`, as m + log(sum(exp(x - m))) with m the maximum."""
     x = as_tensor(x)
-    m = _detached_max(x, dim)
+    m = _detached_max("logsumexp", x, dim)
     out = (x - m).exp().sum(dim, keepdim=True).log() + m
     return out if keepdim else out.squeeze(dim)
 
@@ -87,6 +87,7 @@ def logsumexp(x: Tensor, dim: int, keepdim: bool = False) -> Tensor:
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     """log(softmax(x)) = x - logsumexp(x): finite even where softmax underflows to 0."""
     x = as_tensor(x)
+    _dim("log_softmax", dim, x.ndim)
     return x - logsumexp(x, dim, keepdim=True)
 
 
@@ -98,7 +99,7 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
     tensor([0.5, 0.5])
     """
     x = as_tensor(x)
-    e = (x - _detached_max(x, dim)).exp()
+    e = (x - _detached_max("softmax", x, dim)).exp()
     return e / e.sum(dim, keepdim=True)
 
 
@@ -181,9 +182,14 @@ def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     input = as_tensor(input)
     if input.ndim != 2:
         raise ValueError(f"nll_loss: input must have shape (N, C), got {input.shape}")
-    n, classes = input.shape
-    target = _class_indices("nll_loss", target, n, classes)
-    return _reduce(-input[np.arange(n), target], reduction, "nll_loss")
+    return _picked("nll_loss", input, target, reduction)
+
+
+def _picked(name: str, log_probs: Tensor, target, reduction: str) -> Tensor:
+    """-log_probs[i, target[i]], reduced; errors name the loss the user called."""
+    n, classes = log_probs.shape
+    target = _class_indices(name, target, n, classes)
+    return _reduce(-log_probs[np.arange(n), target], reduction, name)
 
 
 def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
@@ -201,4 +207,4 @@ def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
         target = as_tensor(target, dtype=input.dtype)
         _same_shape("cross_entropy", input, target)
         return _reduce(-(target * log_probs).sum(1), reduction, "cross_entropy")
-    return nll_loss(log_probs, target, reduction)
+    return _picked("cross_entropy", log_probs, target, reduction)
