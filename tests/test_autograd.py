@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
-from tinygrad_edu import ops
 from tinygrad_edu.testing import strategies as tst
 
 rng = np.random.default_rng(0)
@@ -278,7 +277,7 @@ def composed_sigmoid(x: tg.Tensor) -> tg.Tensor:
 def test_fused_sigmoid_vjp_equals_autodiff_of_its_definition(data):
     x = data.draw(tst.tensors(min_value=-20.0, max_value=20.0))
     v, w = data.draw(tst.array_tuples((x.shape, x.shape)))
-    assert x.sigmoid().grad_fn.op is ops.sigmoid
+    assert x.sigmoid().grad_fn.op.name == "sigmoid"  # the fused primitive, one node
     fused = tg.grad(x.sigmoid(), x, grad_outputs=[v], create_graph=True)[0]
     composed = tg.grad(composed_sigmoid(x), x, grad_outputs=[v], create_graph=True)[0]
     # out (1 - out) loses relative precision where out rounds near 1 (as PyTorch's does),

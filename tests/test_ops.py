@@ -30,6 +30,8 @@ from tinygrad_edu import ops
 from tinygrad_edu.autograd import Primitive
 from tinygrad_edu.testing import strategies as tst
 
+F = tg.functional
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -253,85 +255,27 @@ def pad_reference(x, padding):
     return result
 
 
+@st.composite
+def linears(draw):
+    """x (..., in), weight (out, in) as in PyTorch, and a bias (out,) or none."""
+    lead = draw(tst.shapes(max_dims=2))
+    n_in, n_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    shapes = [lead + (n_in,), (n_out, n_in)] + ([(n_out,)] if draw(st.booleans()) else [])
+    return draw(tst.array_tuples(shapes)), {}
+
+
+def linear_reference(x, w, b=None):
+    return x @ w.T if b is None else x @ w.T + b
+
+
 def sigmoid_reference(x):
     return 1 / (1 + np.exp(-x))
 
 
-SPECS: dict[str, Spec] = {
-    "add": Spec(binary(), lambda x, y: x + y, np.add, "add"),
-    "sub": Spec(binary(), lambda x, y: x - y, np.subtract, "sub"),
-    "mul": Spec(binary(), lambda x, y: x * y, np.multiply, "mul"),
-    "div": Spec(divisions(), lambda x, y: x / y, np.divide, "div"),
-    "neg": Spec(unary(), lambda x: -x, np.negative, "neg"),
-    "pow tensor ** tensor": Spec(powers(), lambda x, y: x ** y, np.power, "pow"),
-    "pow tensor ** number": Spec(powers_by_number(), lambda x, p: x ** p,
-                                 lambda x, p: np.power(x, p), "pow"),
-    "pow number ** tensor": Spec(number_powers(), lambda y, base: base ** y,
-                                 lambda y, base: np.power(base, y), "pow"),
-    "exp": Spec(unary(), lambda x: x.exp(), np.exp, "exp"),
-    "log": Spec(_no_params(tst.positive_arrays().map(lambda x: (x,))), lambda x: x.log(),
-                np.log, "log"),
-    "abs": Spec(unary(away_from=0.0), lambda x: x.abs(), np.abs, "abs"),
-    "tanh": Spec(unary(), lambda x: x.tanh(), np.tanh, "tanh"),
-    "sigmoid": Spec(unary(min_value=-10.0, max_value=10.0), lambda x: x.sigmoid(),
-                    sigmoid_reference, "sigmoid"),
-    "maximum": Spec(binary(distinct=True), tg.maximum, np.maximum, "maximum"),
-    "where": Spec(wheres(), lambda x, y, condition: tg.where(condition, x, y),
-                  lambda x, y, condition: np.where(condition, x, y), "where"),
-    "cast": Spec(unary().map(lambda drawn: (drawn[0], {"dtype": np.longdouble})),
-                 lambda x, dtype: ops.cast(x, dtype=dtype),
-                 lambda x, dtype: x.astype(dtype), "cast"),
-    "sum": Spec(reductions(), lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
-                np.sum, "sum"),
-    "max": Spec(reductions(distinct=True),
-                lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims), np.max, "max"),
-    "reshape": Spec(reshapes(), lambda x, shape: ops.reshape(x, shape=shape), np.reshape,
-                    "reshape"),
-    "permute": Spec(permutations(), lambda x, axes: ops.permute(x, axes=axes), np.transpose,
-                    "permute"),
-    "expand": Spec(expansions(), lambda x, shape: ops.expand(x, shape=shape),
-                   np.broadcast_to, "expand"),
-    "getitem": Spec(getitems(), lambda x, index: x[index], lambda x, index: x[index],
-                    "getitem"),
-    "scatter_add": Spec(scatter_adds(),
-                        lambda g, index, shape: ops.scatter_add(g, index=index, shape=shape),
-                        scatter_add_reference, "scatter_add"),
-    "cat": Spec(concatenations(), lambda *xs, dim: tg.cat(xs, dim),
-                lambda *xs, dim: np.concatenate(xs, axis=dim), "cat"),
-    "matmul": Spec(matmul_operands(), lambda x, y: x @ y, np.matmul, "matmul"),
-    "windows": Spec(windowings(), lambda x, kernel, stride: ops.windows(
-        x, kernel=kernel, stride=stride), windows_reference, "windows"),
-    "window_add": Spec(window_adds(), lambda g, size, stride: ops.window_add(
-        g, size=size, stride=stride), window_add_reference, "window_add"),
-    "pad": Spec(paddings(), lambda x, padding: ops.pad(x, padding=padding), pad_reference,
-                "pad"),
-}
-
-
-def primitive_names() -> set[str]:
-    """The names of all primitives in ops.py: the Primitive objects, and the primitives
-    that factories such as `cat(n)` (functions annotated to return a Primitive) build."""
-    names = set()
-    for value in vars(ops).values():
-        if isinstance(value, Primitive):
-            names.add(value.name)
-        elif callable(value) and getattr(value, "__module__", None) == ops.__name__:
-            function = inspect.unwrap(value)
-            if get_type_hints(function).get("return") is Primitive:
-                names.add(value(2).name)
-    return names
-
-
-def test_every_primitive_has_a_spec():
-    names = primitive_names()
-    assert {"add", "matmul", "getitem", "cat"} <= names  # the introspection sees them
-    specified = {spec.primitive for spec in SPECS.values()}
-    assert names - specified == set(), f"primitives without a spec: {names - specified}"
-    assert specified - names == set(), f"specs of unknown primitives: {specified - names}"
 
 
 # ---------------------------------------------------------------------------------------
-# Compositions: functional.py and the Tensor methods built from primitives
+# Inputs and references for the compositions (functional.py, Tensor methods)
 # ---------------------------------------------------------------------------------------
 
 @st.composite
@@ -369,9 +313,9 @@ def with_constant(draw):
 
 
 @st.composite
-def same_shape_pair(draw, first: dict, second: dict):
+def same_shape_pair(draw, first: dict, second: dict, reduction: str | None = None):
     shape = draw(tst.shapes())
-    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    reduction = reduction or draw(st.sampled_from(["mean", "sum", "none"]))
     return (draw(tst.arrays(shape, **first)), draw(tst.arrays(shape, **second))), \
         {"reduction": reduction}
 
@@ -463,11 +407,72 @@ def _keep(x, dim):
     return np.squeeze(x, axis=dim) if x.shape[dim] == 1 else x
 
 
-F = tg.functional
-COMPOSITIONS: dict[str, Spec] = {
-    "relu": Spec(unary(away_from=0.0), lambda x: x.relu(), lambda x: np.maximum(x, 0)),
+# ---------------------------------------------------------------------------------------
+# The tables: one or more specs per primitive, then the compositions
+# ---------------------------------------------------------------------------------------
+
+SPECS: dict[str, Spec] = {
+    "add": Spec(binary(), lambda x, y: x + y, np.add, "add"),
+    "sub": Spec(binary(), lambda x, y: x - y, np.subtract, "sub"),
+    "mul": Spec(binary(), lambda x, y: x * y, np.multiply, "mul"),
+    "div": Spec(divisions(), lambda x, y: x / y, np.divide, "div"),
+    "neg": Spec(unary(), lambda x: -x, np.negative, "neg"),
+    "pow tensor ** tensor": Spec(powers(), lambda x, y: x ** y, np.power, "pow"),
+    "pow tensor ** number": Spec(powers_by_number(), lambda x, p: x ** p,
+                                 lambda x, p: np.power(x, p), "pow"),
+    "pow number ** tensor": Spec(number_powers(), lambda y, base: base ** y,
+                                 lambda y, base: np.power(base, y), "pow"),
+    "exp": Spec(unary(), lambda x: x.exp(), np.exp, "exp"),
+    "log": Spec(_no_params(tst.positive_arrays().map(lambda x: (x,))), lambda x: x.log(),
+                np.log, "log"),
+    "abs": Spec(unary(away_from=0.0), lambda x: x.abs(), np.abs, "abs"),
+    "tanh": Spec(unary(), lambda x: x.tanh(), np.tanh, "tanh"),
+    "sigmoid": Spec(unary(min_value=-10.0, max_value=10.0), lambda x: x.sigmoid(),
+                    sigmoid_reference, "sigmoid"),
+    "relu": Spec(unary(away_from=0.0), lambda x: x.relu(), lambda x: np.maximum(x, 0),
+                 "relu"),
     "softplus": Spec(unary(min_value=-30.0, max_value=30.0), lambda x: x.softplus(),
-                     lambda x: np.logaddexp(0, x)),
+                     lambda x: np.logaddexp(0, x), "softplus"),
+    "maximum": Spec(binary(distinct=True), tg.maximum, np.maximum, "maximum"),
+    "where": Spec(wheres(), lambda x, y, condition: tg.where(condition, x, y),
+                  lambda x, y, condition: np.where(condition, x, y), "where"),
+    "cast": Spec(unary().map(lambda drawn: (drawn[0], {"dtype": np.longdouble})),
+                 lambda x, dtype: ops.cast(x, dtype=dtype),
+                 lambda x, dtype: x.astype(dtype), "cast"),
+    "sum": Spec(reductions(), lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
+                np.sum, "sum"),
+    "max": Spec(reductions(distinct=True),
+                lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims), np.max, "max"),
+    "reshape": Spec(reshapes(), lambda x, shape: ops.reshape(x, shape=shape), np.reshape,
+                    "reshape"),
+    "permute": Spec(permutations(), lambda x, axes: ops.permute(x, axes=axes), np.transpose,
+                    "permute"),
+    "expand": Spec(expansions(), lambda x, shape: ops.expand(x, shape=shape),
+                   np.broadcast_to, "expand"),
+    "getitem": Spec(getitems(), lambda x, index: x[index], lambda x, index: x[index],
+                    "getitem"),
+    "scatter_add": Spec(scatter_adds(),
+                        lambda g, index, shape: ops.scatter_add(g, index=index, shape=shape),
+                        scatter_add_reference, "scatter_add"),
+    "cat": Spec(concatenations(), lambda *xs, dim: tg.cat(xs, dim),
+                lambda *xs, dim: np.concatenate(xs, axis=dim), "cat"),
+    "matmul": Spec(matmul_operands(), lambda x, y: x @ y, np.matmul, "matmul"),
+    "linear": Spec(linears(), tg.nn.functional.linear, linear_reference, "linear"),
+    "binary_cross_entropy": Spec(
+        same_shape_pair({"min_value": 0.05, "max_value": 0.95},
+                        {"min_value": 0.0, "max_value": 1.0}, reduction="none"),
+        F.binary_cross_entropy, lambda p, y, reduction: binary_cross_entropy_reference(
+            p, y, reduction), "binary_cross_entropy"),
+    "windows": Spec(windowings(), lambda x, kernel, stride: ops.windows(
+        x, kernel=kernel, stride=stride), windows_reference, "windows"),
+    "window_add": Spec(window_adds(), lambda g, size, stride: ops.window_add(
+        g, size=size, stride=stride), window_add_reference, "window_add"),
+    "pad": Spec(paddings(), lambda x, padding: ops.pad(x, padding=padding), pad_reference,
+                "pad"),
+}
+
+
+COMPOSITIONS: dict[str, Spec] = {
     "clip": Spec(clips(), lambda x, min, max: x.clip(min, max), np.clip),
     "sqrt": Spec(_no_params(tst.positive_arrays().map(lambda x: (x,))), lambda x: x.sqrt(),
                  np.sqrt),
@@ -542,6 +547,28 @@ COMPOSITIONS: dict[str, Spec] = {
                                   for i, n in enumerate(sizes)])),
 }
 CASES = {**SPECS, **COMPOSITIONS}
+
+
+def primitive_names() -> set[str]:
+    """The names of all primitives in ops.py: the Primitive objects, and the primitives
+    that factories such as `cat(n)` (functions annotated to return a Primitive) build."""
+    names = set()
+    for value in vars(ops).values():
+        if isinstance(value, Primitive):
+            names.add(value.name)
+        elif callable(value) and getattr(value, "__module__", None) == ops.__name__:
+            function = inspect.unwrap(value)
+            if get_type_hints(function).get("return") is Primitive:
+                names.add(value(2).name)
+    return names
+
+
+def test_every_primitive_has_a_spec():
+    names = primitive_names()
+    assert {"add", "matmul", "getitem", "cat"} <= names  # the introspection sees them
+    specified = {spec.primitive for spec in SPECS.values()}
+    assert names - specified == set(), f"primitives without a spec: {names - specified}"
+    assert specified - names == set(), f"specs of unknown primitives: {specified - names}"
 
 
 def _tensors(arrays, requires_grad: bool) -> list[tg.Tensor]:

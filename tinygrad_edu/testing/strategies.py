@@ -91,7 +91,8 @@ def elements(*, dtype=np.float64, min_value: float = -5.0, max_value: float = 5.
 
     def between(lo: float, hi: float) -> st.SearchStrategy[float]:
         return st.floats(_exact(lo, dtype, up=True), _exact(hi, dtype, up=False),
-                         allow_nan=False, allow_infinity=False, width=width)
+                         allow_nan=False, allow_infinity=False, allow_subnormal=False,
+                         width=width)
 
     if away_from is None:
         return between(min_value, max_value)
