@@ -138,3 +138,17 @@ def test_fused_primitives_keep_float32():
     loss.backward()
     assert loss.dtype == np.float32
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_cross_entropy_of_a_sigmoid_gives_a_minus_y_far_into_the_tails(dtype):
+    # while a (1 - a) is a normal number, the chain rule through the fused loss and the
+    # fused sigmoid gives back a - y; where a rounds to exactly 0 or 1 nothing can
+    z = tg.tensor([-80.0, -30.0, 30.0, 16.0, 0.0], dtype=dtype, requires_grad=True)
+    y = tg.tensor([1.0, 1.0, 0.0, 0.0, 1.0], dtype=dtype)
+    a = z.sigmoid()
+    F.binary_cross_entropy(a, y, reduction="sum").backward()
+    expected = a.numpy() - y.numpy()
+    usable = a.numpy() * (1 - a.numpy()) >= np.finfo(dtype).tiny
+    assert usable[:2].all() and usable[3:].all()
+    np.testing.assert_allclose(z.grad.numpy()[usable], expected[usable], rtol=1e-4)

@@ -168,8 +168,10 @@ def _binary_cross_entropy(p: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _bce_vjp_p(g, out, p, y):
-    # d/dp = (p - y) / (p (1 - p)), with the denominator kept >= 1e-12 as PyTorch does
-    return g * (p - y) / maximum(p * (1 - p), 1e-12)
+    # d/dp = (p - y) / (p (1 - p)). The denominator is kept from underflowing to 0 (p = 0
+    # or 1 exactly) by the dtype's smallest normal number, not PyTorch's 1e-12, which
+    # would shrink the gradient wherever p (1 - p) < 1e-12 (|z| > 28 behind a sigmoid)
+    return g * (p - y) / maximum(p * (1 - p), float(np.finfo(p.dtype).tiny))
 
 
 def _bce_vjp_y(g, out, p, y):
