@@ -96,13 +96,10 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return np.exp(np.minimum(z, 0)) / (1 + np.exp(-np.abs(z)))
 
 
-def binary_cross_entropy(a: np.ndarray, y: np.ndarray) -> np.float32:
-    """The article's cost: -(y log a + (1 - y) log(1 - a)) summed over the outputs and
-    averaged over the batch; log is floored at -100 where a is exactly 0 or 1, as in
-    PyTorch (and tg.nn.functional.binary_cross_entropy)."""
-    floor = np.float32(np.exp(-100.0))
-    log_a, log_not_a = np.log(np.maximum(a, floor)), np.log(np.maximum(1 - a, floor))
-    return -(y * log_a + (1 - y) * log_not_a).sum() / np.float32(len(a))
+def cross_entropy_of_sigmoid(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """-(y log a + (1 - y) log(1 - a)) with a = sigmoid(z), entry by entry, computed from z
+    as log(1 + exp(z)) - y z (no overflow, and exact where a rounds to 0 or 1)."""
+    return np.logaddexp(0, z) - y * z
 
 
 def softmax_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[np.float32, np.ndarray]:

@@ -13,7 +13,15 @@ import numpy as np
 
 import tinygrad_edu as tg
 
-from .common import Workload, copy_into, iris_data, numpy_side, sigmoid, tinygrad_side
+from .common import (
+    Workload,
+    copy_into,
+    cross_entropy_of_sigmoid,
+    iris_data,
+    numpy_side,
+    sigmoid,
+    tinygrad_side,
+)
 
 F = tg.nn.functional
 LR = 5.0
@@ -25,7 +33,7 @@ def numpy_step(params: list[np.ndarray], X: np.ndarray, y: np.ndarray, lr: float
     """One gradient descent step; returns the mean negative log-likelihood before it."""
     (beta,) = params
     s = X @ beta
-    loss = (np.logaddexp(0, s) - y * s).mean()  # log(1 + exp(s)) - y s, without overflow
+    loss = cross_entropy_of_sigmoid(s, y).mean()
     beta -= lr * (X.T @ (sigmoid(s) - y)) / np.float32(len(X))
     return loss
 

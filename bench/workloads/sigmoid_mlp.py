@@ -5,6 +5,12 @@ iris run ([4, 40, 3], batch 10, lr 0.5). The cost is the article's: binary cross
 of each sigmoid output against the one-hot target, summed over the outputs and averaged
 over the batch, so that its gradient at the output is the article's `delta = a - y`
 (divided by the batch size, as in `w <- w - (lr/nmb) * nabla_w`).
+
+Both sides compute that cost from the output layer's pre-sigmoid values z, as
+log(1 + exp(z)) - y z: the same function, but in float32 a sigmoid output rounds to
+exactly 1 once z passes about 17, and past that point no derivative of log(1 - a) can
+give back `a - y` (a (1 - a) is 0). From z, autodiff gives sigmoid(z) - y exactly, like
+the hand-written delta; from a, it would silently stop learning on saturated outputs.
 """
 
 from __future__ import annotations
@@ -16,8 +22,8 @@ import tinygrad_edu as tg
 from .common import (
     Images,
     Workload,
-    binary_cross_entropy,
     copy_into,
+    cross_entropy_of_sigmoid,
     fixed_batches,
     iris_data,
     numpy_side,
@@ -36,8 +42,9 @@ def numpy_step(params: list[np.ndarray], x: np.ndarray, y: np.ndarray, lr: float
     W1, b1, W2, b2 = params
     # forward, keeping the activations that the backward pass needs
     a1 = sigmoid(x @ W1.T + b1)
-    a2 = sigmoid(a1 @ W2.T + b2)
-    loss = binary_cross_entropy(a2, y)
+    z2 = a1 @ W2.T + b2
+    a2 = sigmoid(z2)
+    loss = cross_entropy_of_sigmoid(z2, y).sum() / np.float32(len(x))
     # backward: delta = a - y at the output (cross entropy on a sigmoid), then
     # delta = (W' delta) * sigmoid_prime(z) with sigmoid_prime(z) = a (1 - a)
     d2 = (a2 - y) / np.float32(len(x))
@@ -49,14 +56,16 @@ def numpy_step(params: list[np.ndarray], x: np.ndarray, y: np.ndarray, lr: float
 
 def tinygrad_model(sizes: tuple[int, int, int]) -> tg.nn.Module:
     inputs, hidden, outputs = sizes
+    # the output layer's sigmoid is applied by the loss (see the module's docstring)
     return tg.nn.Sequential(tg.nn.Linear(inputs, hidden), tg.nn.Sigmoid(),
-                            tg.nn.Linear(hidden, outputs), tg.nn.Sigmoid())
+                            tg.nn.Linear(hidden, outputs))
 
 
 def tinygrad_loss(model: tg.nn.Module):
     def loss_fn(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
         # the article's cost: summed over the outputs, averaged over the batch
-        return F.binary_cross_entropy(model(x), y, reduction="sum") / len(x)
+        logits = model(x)
+        return F.binary_cross_entropy_with_logits(logits, y, reduction="sum") / len(x)
     return loss_fn
 
 
