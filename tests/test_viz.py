@@ -331,10 +331,11 @@ def test_the_command_rejects_an_unknown_suffix(tmp_path, capsys):
 
 
 def test_the_committed_pictures_match_the_commands_that_made_them(tmp_path):
-    """docs/visualisation.md lists the commands that draw docs/img/*.svg: each picture
-    still has the nodes and edges its command draws today (whatever dot's version)."""
+    """The docs list the commands that draw docs/img/*.svg: each picture still has the
+    nodes and edges its command draws today (whatever dot's version)."""
+    pages = "\n".join(page.read_text() for page in sorted(DOCS.glob("*.md")))
     commands = re.findall(r"^python -m models graph (.*) --out docs/img/(\S+\.svg)(.*)$",
-                          (DOCS / "visualisation.md").read_text(), re.M)
+                          pages, re.M)
     assert sorted(name for _, name, _ in commands) == sorted(
         p.name for p in (DOCS / "img").glob("*.svg"))
     for before, name, after in commands:
