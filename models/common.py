@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from tinygrad_edu.viz.render import write_atomic
+from tinygrad_edu.files import write_atomically
 
 DEFAULT_OUT = Path("out")  # pictures go here unless --out says otherwise (git ignores /out/)
 
@@ -110,7 +110,7 @@ def save_figure(figure: Figure, folder: str | os.PathLike, name: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     png = io.BytesIO()
     figure.savefig(png, format="png", dpi=100)
-    write_atomic(folder / name, png.getvalue(), "save_figure")
+    write_atomically(folder / name, png.getvalue(), "save_figure")
     return folder / name
 
 

@@ -10,7 +10,6 @@ weight shape (out, in)), the result goes straight into `model.load_state_dict`.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import numpy as np
 import safetensors.numpy
 from safetensors import SafetensorError
 
+from .files import write_atomically
 from .tensor import Tensor
 
 
@@ -41,7 +41,7 @@ def save(state_dict: Mapping[str, Tensor | np.ndarray], path: str | os.PathLike)
         data = safetensors.numpy.save(arrays)
     except SafetensorError as error:
         raise ValueError(f"save: cannot write {path} as safetensors: {error}") from error
-    _write_atomically(path, data)
+    write_atomically(path, data, "save")
 
 
 def load(path: str | os.PathLike) -> dict[str, Tensor]:
@@ -84,19 +84,3 @@ def _to_arrays(state_dict: Mapping) -> dict[str, np.ndarray]:
         arrays[name] = np.asarray(array, order="C")  # C order, and 0-d stays 0-d
     return arrays
 
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to a new file beside `path`, then rename it over `path` in one step."""
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"save: folder {path.parent} does not exist")
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    f = open(temp, "xb")  # "x": a new file, never someone else's
-    try:
-        with f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise

@@ -10,12 +10,11 @@ temporary file in the same folder, then `os.replace`, so a failure never leaves 
 from __future__ import annotations
 
 import html
-import os
-import uuid
 from pathlib import Path
 
 import graphviz
 
+from ..files import write_atomically
 from ..tensor import Tensor
 from .draw import backward_frames
 
@@ -59,24 +58,8 @@ def render(graph: graphviz.Digraph, path, format: str | None = None) -> Path:
         raise ValueError(f"render: cannot write {format!r} pictures (from {path.name!r}); "
                          f"use one of {', '.join(FORMATS)}")
     data = graph.source.encode("utf-8") if format == "dot" else pipe(graph, format)
-    write_atomic(path, data, "render")
+    write_atomically(path, data, "render")
     return path
-
-
-def write_atomic(path, data: bytes, caller: str) -> None:
-    """Write `data` to a new file beside `path`, then move it into place in one step."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"{caller}: folder {path.parent} does not exist")
-    # open(..., "xb"), not mkstemp: the file gets the usual permissions (mkstemp's are 0600)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with open(temporary, "xb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def save_backprop_html(t: Tensor, path, params=None, gradient=None,
@@ -102,7 +85,7 @@ def save_backprop_html(t: Tensor, path, params=None, gradient=None,
     page = _PAGE.format(title=html.escape(title), count=len(divs), frames="\n".join(divs),
                         script=_SCRIPT)
     path = Path(path)
-    write_atomic(path, page.encode("utf-8"), "save_backprop_html")
+    write_atomically(path, page.encode("utf-8"), "save_backprop_html")
     return path
 
 
