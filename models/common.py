@@ -57,7 +57,8 @@ class Comparison:
     note: str = ""
 
 
-def _cell(value: float | str | None) -> str:
+def format_cell(value: float | str | None) -> str:
+    """A figure as the tables print it: numbers to 8 significant digits, "-" for none."""
     if value is None:
         return "-"
     if isinstance(value, float):
@@ -68,7 +69,7 @@ def _cell(value: float | str | None) -> str:
 def comparison_table(figures: list[Comparison], title: str | None = None) -> str:
     """The comparisons as an aligned text table, one row each (numbers to 8 digits)."""
     rows = [("figure", "article", "ours", "note")]
-    rows += [(f.name, _cell(f.article), _cell(f.ours), f.note) for f in figures]
+    rows += [(f.name, format_cell(f.article), format_cell(f.ours), f.note) for f in figures]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}  {d}".rstrip()
              for a, b, c, d in rows]

@@ -106,7 +106,7 @@ def run(out: str | Path = DEFAULT_OUT, quick: bool = False, progress: bool = Tru
 def tour_table(rows: list[tuple[str, common.Comparison, float | None]]) -> str:
     """One aligned table: step, figure, the article's number, ours, the step's time, and
     the figure's note (what differs from the article's setting)."""
-    cell = common._cell  # the number format of common.comparison_table, for one look
+    cell = common.format_cell  # the number format of common.comparison_table
     table = [("step", "figure", "article", "ours", "time", "note")]
     table += [(step if seconds is not None else "", f.name, cell(f.article), cell(f.ours),
                "" if seconds is None else f"{seconds:.1f} s", f.note)
