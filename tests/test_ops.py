@@ -598,3 +598,33 @@ def test_forward_gradcheck_gradgradcheck(spec, data, dtype):
     f = lambda *xs: spec.call(*xs, **params)
     assert tg.gradcheck(f, arrays)      # random upstream gradient v, random directions u
     assert tg.gradgradcheck(f, arrays)  # the same for x -> J(x)^T v: second derivatives
+
+
+# ---------------------------------------------------------------------------------------
+# The conventions at kinks and ties, which the drawn inputs above stay away from
+# ---------------------------------------------------------------------------------------
+
+def test_ties_share_the_gradient_evenly():
+    x = tg.tensor([1.0, 3.0, 3.0], requires_grad=True)
+    y = tg.tensor([1.0, 0.0, 5.0], requires_grad=True)
+    (x.max() + tg.maximum(x, y).sum()).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.5, 1.5, 0.5])  # max: 1/2 to each 3
+    np.testing.assert_array_equal(y.grad.numpy(), [0.5, 0.0, 1.0])  # maximum: 1/2 on x == y
+
+
+def test_relu_abs_and_clip_at_their_kinks():
+    x = tg.tensor([0.0, -1.0, 2.0], requires_grad=True)
+    (x.relu() + x.abs() + x.clip(0.0, 2.0)).sum().backward()
+    # relu'(0) = 0 and abs'(0) = 0 as in PyTorch; clip passes the gradient on its bounds
+    np.testing.assert_array_equal(x.grad.numpy(), [0 + 0 + 1, 0 - 1 + 0, 1 + 1 + 1])
+
+
+@given(dim_reductions(distinct=True))
+def test_max_and_min_with_dim_return_values_and_indices(drawn):
+    (x,), params = drawn
+    dim, keepdim = params["dim"], params["keepdim"]
+    for method, value, index in ((tg.Tensor.max, np.max, np.argmax),
+                                 (tg.Tensor.min, np.min, np.argmin)):
+        values, indices = method(tg.Tensor(x), dim, keepdim)
+        np.testing.assert_array_equal(values.numpy(), value(x, dim, keepdims=keepdim))
+        np.testing.assert_array_equal(indices.numpy(), index(x, dim, keepdims=keepdim))
