@@ -23,8 +23,8 @@ differentiable, so:
 * `distinct=True` makes all values pairwise at least `margin` apart, across all the arrays
   of one `array_tuples` draw (max and maximum have a kink wherever two entries tie).
 
-Neither option shifts values into a convenient range: the values still cover the whole
-interval [min_value, max_value] except for the excluded gaps.
+Neither option shifts values into a convenient range: `away_from` covers all of
+[min_value, max_value] but the gap, and distinct values are spread over the whole interval.
 """
 
 from __future__ import annotations
@@ -119,13 +119,14 @@ def _exact(value: float, dtype, up: bool) -> float:
 def _distinct_values(draw, size: int, dtype, min_value: float, max_value: float,
                      margin: float) -> np.ndarray:
     """`size` numbers in [min_value, max_value], pairwise at least `margin` apart: one per
-    slot of width 2 * margin (distinct slots), each placed anywhere in its slot's first half."""
+    slot of width 2 * margin (distinct slots), each anywhere in its slot's first quarter (so
+    neighbours are 1.5 * margin apart or more, with room to spare for rounding)."""
     slots = math.floor((max_value - min_value) / (2 * margin))
     if size > slots:
         raise ValueError(f"arrays: cannot draw {size} values pairwise {margin} apart in "
                          f"[{min_value}, {max_value}]; widen the interval or lower margin")
     slot = draw(hnp.arrays(np.int64, size, elements=st.integers(0, slots - 1), unique=True))
-    offset = draw(hnp.arrays(np.float64, size, elements=st.floats(0, margin)))
+    offset = draw(hnp.arrays(np.float64, size, elements=st.floats(0, margin / 2)))
     return (min_value + 2 * margin * slot + offset).astype(dtype)
 
 
