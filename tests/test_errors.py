@@ -149,6 +149,7 @@ BAD_CALLS = {
     "ragged list": (lambda: tg.tensor([[1.0, 2.0], [3.0]]), "tensor"),
     "unknown dtype": (lambda: x3().to("floatx"), "dtype"),
     "matmul of a 0-d": (lambda: x3() @ tg.tensor(2.0), "matmul"),
+    "bool of several entries": (lambda: bool(x3()), "bool"),
 }
 
 
@@ -162,3 +163,14 @@ def test_no_bare_numpy_error(call, name):
     assert context is None or error.__suppress_context__, f"chained after {context!r}"
     raised_in = Path(traceback.extract_tb(error.__traceback__)[-1].filename)
     assert "numpy" not in raised_in.parts, f"raised inside numpy: {raised_in}"
+
+
+def test_the_op_is_named_once_when_numpy_names_it_too():
+    with pytest.raises(ValueError) as caught:
+        tg.ops.matmul(tg.ones(2, 3), tg.ones(2, 3))  # the primitive itself, unchecked
+    assert str(caught.value).startswith("matmul: ") and "matmul: matmul" not in str(caught.value)
+
+
+def test_transpose_of_fewer_than_two_dimensions_is_the_tensor_itself():
+    for t in (tg.tensor(1.0), tg.tensor([1.0, 2.0])):  # as in PyTorch
+        assert t.transpose(0, -1) is t

@@ -115,7 +115,9 @@ def _op_error(name: str, inputs: Sequence, error: Exception) -> Exception:
                        for x in inputs)
     kind = error.__class__ if isinstance(error, (ValueError, TypeError, IndexError)) \
         else ValueError
-    return kind(f"{name}: {error} (inputs: {shapes})")
+    message = str(error)
+    message = message if message.startswith(f"{name}:") else f"{name}: {message}"
+    return kind(f"{message} (inputs: {shapes})")
 
 
 _creation_order = itertools.count()

@@ -159,6 +159,9 @@ class Tensor:
         return "tensor(" + ", ".join([body] + extras) + ")"
 
     def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"bool: a tensor of shape {self.shape} has no single truth "
+                             f"value; use t.numpy().all() or t.numpy().any()")
         return bool(self.data)
 
     def __setitem__(self, index, value):
@@ -312,6 +315,8 @@ class Tensor:
     def transpose(self, dim0=-2, dim1=-1):
         """Swap two dimensions (PyTorch's `transpose(dim0, dim1)`)."""
         dim0, dim1 = _dim("transpose", dim0, self.ndim), _dim("transpose", dim1, self.ndim)
+        if self.ndim < 2:  # dims 0 and -1 name the same axis (or none, for 0-d)
+            return self
         dims = list(range(self.ndim))
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return self.permute(dims)
