@@ -229,7 +229,7 @@ def _run_vjps(node: Node, g: Tensor, out: Tensor) -> list[tuple[int, Tensor, Ten
             if gx.data.shape != x.data.shape:
                 raise RuntimeError(f"backward: the VJP of `{node.op.name}` for input {i} "
                                    f"returned shape {gx.shape}, expected {x.shape}")
-            if gx.dtype != x.dtype:  # float32 x in a float64 op: x.grad stays float32
+            if gx.data.dtype != x.data.dtype:  # float32 x in a float64 op: grad stays float32
                 gx = gx.to(x.dtype)
             sent.append((i, x, gx))
     return sent
@@ -248,7 +248,7 @@ def seed_gradients(outputs: Sequence[Tensor], grad_outputs, caller: str) -> list
                 raise RuntimeError(
                     f"{caller}: grad can be implicitly created only for scalar outputs, but "
                     f"the output has shape {t.shape}; pass a gradient of that shape")
-            g = wrap(np.ones(t.shape, dtype=t.dtype))
+            g = wrap(np.array(1, dtype=t.data.dtype).reshape(t.data.shape))  # d t / d t
         else:
             g = as_tensor(g, dtype=t.dtype)
             if g.shape != t.shape:

@@ -331,7 +331,7 @@ def _linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
 
 def _rows(t: Tensor) -> Tensor:
     """(..., k) as a matrix of rows (n, k): the leading axes are all one batch."""
-    return t if t.ndim == 2 else t.reshape(-1, t.shape[-1])
+    return t if t.data.ndim == 2 else t.reshape(-1, t.shape[-1])
 
 
 # A dense layer, x W^T + b with W of shape (out, in) as in PyTorch, fused for speed: one

@@ -329,10 +329,11 @@ class Tensor:
     @property
     def mT(self):
         """The last two dimensions swapped: a batch of transposed matrices."""
-        if self.ndim < 2:
+        ndim = self.data.ndim
+        if ndim < 2:
             raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
-        axes = tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2)
-        return ops.permute(self, axes=axes)
+        return ops.permute(self, axes=(1, 0) if ndim == 2 else
+                           tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
 
     def expand(self, *sizes):
         """Broadcast to `sizes` (-1 keeps a dimension), as a view; its VJP sums back."""
@@ -506,13 +507,14 @@ def minimum(x, y) -> Tensor:
 def matmul(x, y) -> Tensor:
     """numpy's matmul (1-D, 2-D and batched), with the shapes named when they do not fit."""
     x, y = as_tensor(x), as_tensor(y)
-    if x.ndim == 0 or y.ndim == 0:
+    xs, ys = x.data.shape, y.data.shape
+    if not xs or not ys:
         raise ValueError(f"matmul: both operands need at least one dimension, got "
-                         f"{x.shape} @ {y.shape}")
-    inner_y = y.shape[0] if y.ndim == 1 else y.shape[-2]
-    if x.shape[-1] != inner_y:
-        raise ValueError(f"matmul: {x.shape} @ {y.shape}: the inner dimensions "
-                         f"{x.shape[-1]} and {inner_y} differ")
+                         f"{xs} @ {ys}")
+    inner_y = ys[0] if len(ys) == 1 else ys[-2]
+    if xs[-1] != inner_y:
+        raise ValueError(f"matmul: {xs} @ {ys}: the inner dimensions {xs[-1]} and "
+                         f"{inner_y} differ")
     return ops.matmul(x, y)
 
 
