@@ -222,17 +222,23 @@ def _receive(t: Tensor, g: Tensor, pending: dict[int, Tensor], ready: list) -> N
 
 def _run_vjps(node: Node, g: Tensor, out: Tensor) -> list[tuple[int, Tensor, Tensor]]:
     """The gradient for each input that requires one: the primitive's VJPs, checked."""
-    inputs, params, sent = node.inputs, node.params, []
+    inputs, params, vjps, sent = node.inputs, node.params, node.op.vjps, []
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor) and x.requires_grad:
-            gx = node.op.vjps[i](g, out, *inputs, **params)
-            if gx.data.shape != x.data.shape:
-                raise RuntimeError(f"backward: the VJP of `{node.op.name}` for input {i} "
-                                   f"returned shape {gx.shape}, expected {x.shape}")
-            if gx.data.dtype != x.data.dtype:  # float32 x in a float64 op: grad stays float32
-                gx = gx.to(x.dtype)
+            gx = vjps[i](g, out, *inputs, **params)
+            if gx.data.shape != x.data.shape or gx.data.dtype != x.data.dtype:
+                gx = _checked(node, i, x, gx)
             sent.append((i, x, gx))
     return sent
+
+
+def _checked(node: Node, i: int, x: Tensor, gx: Tensor) -> Tensor:
+    """A VJP's result of the wrong shape is a bug in that VJP: say which. One of another
+    dtype (a float32 input in a float64 operation) is cast, so x.grad keeps x's dtype."""
+    if gx.shape != x.shape:
+        raise RuntimeError(f"backward: the VJP of `{node.op.name}` for input {i} returned "
+                           f"shape {gx.shape}, expected {x.shape}")
+    return gx.to(x.dtype)
 
 
 def seed_gradients(outputs: Sequence[Tensor], grad_outputs, caller: str) -> list[Tensor]:
