@@ -175,9 +175,9 @@ def _bce_vjp_p(g, out, p, y):
 
 
 def _bce_vjp_y(g, out, p, y):
-    # d/dy = log(1 - p) - log(p), floored like the forward
-    floor = float(np.exp(LOG_FLOOR))
-    return g * (maximum(1 - p, floor).log() - maximum(p, floor).log())
+    # d/dy = log(1 - p) - log(p), with the forward's floored logs (as Tensor operations)
+    floored_log = lambda t: maximum(maximum(t, 1e-45).log(), LOG_FLOOR)
+    return g * (floored_log(1 - p) - floored_log(p))
 
 
 # Elementwise binary cross entropy of probabilities p against targets y:
