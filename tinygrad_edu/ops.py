@@ -303,19 +303,19 @@ def _matmul_vjp_x(g, out, x, y):
         g, y = g.unsqueeze(-1), y.unsqueeze(-1)
     if x.ndim == 1:
         g = g.unsqueeze(-2)
-    gx = g @ y.mT
+    gx = matmul(g, y.mT)
     return sum_to(gx, x.shape if x.ndim > 1 else (1,) + x.shape).reshape(x.shape)
 
 
 def _matmul_vjp_y(g, out, x, y):
     # d(x @ y) = x @ dy, so the gradient for y is x^T @ g
     if x.ndim == 2 and y.ndim == 1:  # X @ beta, as in regression: X^T g needs no promotion
-        return x.mT @ g
+        return matmul(x.mT, g)
     if y.ndim == 1:
         g = g.unsqueeze(-1)
     if x.ndim == 1:
         g, x = g.unsqueeze(-2), x.unsqueeze(0)
-    gy = x.mT @ g
+    gy = matmul(x.mT, g)
     return sum_to(gy, y.shape if y.ndim > 1 else y.shape + (1,)).reshape(y.shape)
 
 
@@ -336,11 +336,13 @@ def _rows(t: Tensor) -> Tensor:
 
 # A dense layer, x W^T + b with W of shape (out, in) as in PyTorch, fused for speed: one
 # node instead of four (permute, matmul, expand, add); tests check it against autodiff
-# through that composition. dx = g W, dW = g^T x (summed over the batch), db = sum of g
+# through that composition. dx = g W, dW = g^T x (summed over the batch), db = sum of g.
+# (The VJPs of matmul and linear call the primitives themselves, not `@` and `.sum()`:
+# inside a VJP the shapes are known to fit, so the operators' checks would be wasted.)
 linear = Primitive("linear", _linear,
-                   lambda g, out, x, w, b: g @ w,
-                   lambda g, out, x, w, b: _rows(g).mT @ _rows(x),
-                   lambda g, out, x, w, b: _rows(g).sum(0))
+                   lambda g, out, x, w, b: matmul(g, w),
+                   lambda g, out, x, w, b: matmul(_rows(g).mT, _rows(x)),
+                   lambda g, out, x, w, b: sum(_rows(g), axis=(0,), keepdims=False))
 
 
 # ---------------------------------------------------------------------------------------
