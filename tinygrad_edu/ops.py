@@ -223,9 +223,9 @@ sum = Primitive("sum", np.add.reduce,
 def _max_vjp(g, out, x, axis, keepdims):
     # The gradient goes to the entries equal to the maximum, shared evenly among ties
     kept = out.data if keepdims else np.expand_dims(out.data, axis)
-    winners = (x.data == kept).astype(g.dtype)
-    share = winners / winners.sum(axis=axis, keepdims=True)
-    return _unreduce(g, x.shape, axis, keepdims) * _constant(share, g)
+    share = (x.data == kept).astype(g.dtype)
+    share /= share.sum(axis=axis, keepdims=True)  # in place: pooling makes this array large
+    return _unreduce(g, x.shape, axis, keepdims) * wrap(share)
 
 
 max = Primitive("max", np.maximum.reduce, _max_vjp)
@@ -297,13 +297,22 @@ def cat(n: int) -> Primitive:
 # Matrix product (numpy's rules: 1-D operands are promoted, batch axes broadcast)
 # ---------------------------------------------------------------------------------------
 
+def _times_transposed(a: Tensor, b: Tensor) -> Tensor:
+    """a @ b^T. For matrices with fewer rows in a than in b it is computed as (b @ a^T)^T:
+    the same numbers, but OpenBLAS runs a long, thin product about 1.7x faster with the
+    taller operand on the left (the gradient of conv2d's filters is such a product)."""
+    if a.ndim == 2 and b.ndim == 2 and a.shape[0] < b.shape[0]:
+        return matmul(b, a.mT).mT
+    return matmul(a, b.mT)
+
+
 def _matmul_vjp_x(g, out, x, y):
     # d(x @ y) = dx @ y, so the gradient for x is g @ y^T
     if y.ndim == 1:
         g, y = g.unsqueeze(-1), y.unsqueeze(-1)
     if x.ndim == 1:
         g = g.unsqueeze(-2)
-    gx = matmul(g, y.mT)
+    gx = _times_transposed(g, y)
     return sum_to(gx, x.shape if x.ndim > 1 else (1,) + x.shape).reshape(x.shape)
 
 
