@@ -628,3 +628,13 @@ def test_max_and_min_with_dim_return_values_and_indices(drawn):
         values, indices = method(tg.Tensor(x), dim, keepdim)
         np.testing.assert_array_equal(values.numpy(), value(x, dim, keepdims=keepdim))
         np.testing.assert_array_equal(indices.numpy(), index(x, dim, keepdims=keepdim))
+
+
+@pytest.mark.parametrize("m, n", [(2, 7), (7, 2), (3, 3)])
+def test_matmul_gradient_in_both_blas_orientations(m, n):
+    # x @ y's gradient for x is computed as g @ y^T or as (y @ g^T)^T, whichever operand
+    # has more rows: both must give the same first and second derivatives
+    rng = np.random.default_rng(m * 10 + n)
+    x, y = rng.standard_normal((m, 5)), rng.standard_normal((5, n))
+    assert tg.gradcheck(lambda a, b: a @ b, [x, y])
+    assert tg.gradgradcheck(lambda a, b: a @ b, [x, y])
