@@ -113,14 +113,22 @@ class Primitive:
 def _op_error(name: str, inputs: Sequence, error: Exception) -> Exception:
     shapes = ", ".join(str(tuple(x.shape)) if isinstance(x, Tensor) else repr(x)
                        for x in inputs)
-    kind = error.__class__ if isinstance(error, (ValueError, TypeError, IndexError)) \
-        else ValueError
+    kind = builtin_kind(error)
     message = str(error)
     message = message if message.startswith(f"{name}:") else f"{name}: {message}"
     return kind(f"{message} (inputs: {shapes})")
 
 
 _creation_order = itertools.count()
+
+
+def builtin_kind(error: Exception) -> type[Exception]:
+    """The builtin class to re-raise `error` as, with a clearer message (numpy's own
+    subclasses, such as its casting errors, cannot be built from a message alone)."""
+    for kind in (IndexError, TypeError, ValueError):
+        if isinstance(error, kind):
+            return kind
+    return ValueError
 
 
 class Node:

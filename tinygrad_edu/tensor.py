@@ -170,6 +170,35 @@ class Tensor:
 
     __hash__ = object.__hash__  # comparisons return tensors, so hash by identity
 
+    # -- in place, outside any graph: `with tg.no_grad(): w -= lr * w.grad` -----------------
+    def __iadd__(self, other): return self._in_place("+=", np.add, other)
+    def __isub__(self, other): return self._in_place("-=", np.subtract, other)
+    def __imul__(self, other): return self._in_place("*=", np.multiply, other)
+    def __itruediv__(self, other): return self._in_place("/=", np.divide, other)
+
+    def zero_(self) -> Tensor:
+        """Set every entry to 0 in place, as PyTorch's `zero_` (e.g. `w.grad.zero_()`)."""
+        return self._in_place("zero_", np.multiply, 0, zero=True)
+
+    def _in_place(self, name: str, ufunc, other, zero: bool = False) -> Tensor:
+        """Change this tensor's numbers where they are (the tensor keeps its identity, its
+        `requires_grad` and its `.grad`), as PyTorch does, and under PyTorch's rule: never
+        while recording a tensor that requires grad, and never a tensor made by an
+        operation (a graph may still need its old numbers: there is no version check)."""
+        if self._node is not None or (self.requires_grad and autograd.is_grad_enabled()):
+            raise RuntimeError(
+                f"{name}: a tensor that requires grad cannot be changed in place while grad "
+                f"mode is on, nor one computed by an operation; update parameters inside "
+                f"`with tg.no_grad():`, as in PyTorch")
+        try:
+            if zero:
+                self.data.fill(0)
+            else:
+                ufunc(self.data, _raw(other), out=self.data, casting="same_kind")
+        except (TypeError, ValueError) as error:
+            raise autograd.builtin_kind(error)(f"{name}: {error}") from None
+        return self
+
     # -- arithmetic (primitives; broadcasting inserts a visible `expand`) -------------------
     def __add__(self, other): return _binary(ops.add, self, other)
     def __radd__(self, other): return _binary(ops.add, other, self)
