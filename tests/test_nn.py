@@ -308,6 +308,15 @@ def test_init_is_in_place_reproducible_and_keeps_dtype():
     nn.init.zeros_(layer.bias)
     assert not layer.bias.numpy().any() and isinstance(layer.bias, nn.Parameter)
     assert layer.bias.grad_fn is None
+    assert nn.init.ones_(layer.bias) is layer.bias and (layer.bias.numpy() == 1).all()
+
+
+def test_calculate_gain_is_pytorchs_table():
+    assert nn.init.calculate_gain("sigmoid") == 1 and nn.init.calculate_gain("tanh") == 5 / 3
+    assert nn.init.calculate_gain("relu") == math.sqrt(2)
+    assert nn.init.calculate_gain("leaky_relu", 0.2) == math.sqrt(2 / 1.04)
+    with pytest.raises(ValueError, match="calculate_gain: unsupported nonlinearity 'swish'"):
+        nn.init.calculate_gain("swish")
 
 
 def test_init_errors():
