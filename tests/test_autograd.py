@@ -46,7 +46,8 @@ def test_non_leaf_grads_are_kept_only_with_retain_grad():
 def test_gradient_weights_a_non_scalar_output(x, data):
     v = data.draw(tst.arrays(x.shape))
     (x * x).backward(gradient=v)
-    np.testing.assert_allclose(x.grad.numpy(), 2 * x.numpy() * v)
+    # x v + x v, as the chain rule adds it (2 x v rounds differently among subnormals)
+    np.testing.assert_array_equal(x.grad.numpy(), x.numpy() * v + x.numpy() * v)
 
 
 def test_retain_graph_keeps_the_graph_for_a_second_backward():

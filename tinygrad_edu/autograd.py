@@ -85,8 +85,15 @@ class Primitive:
 
     `forward(*arrays, **params)` computes the output array. `vjps[i](g, out, *inputs,
     **params)` returns the gradient for input i given the gradient `g` arriving at the
-    output `out`, written in Tensor operations. Only the VJPs of inputs that need a
-    gradient are ever called: `x @ W` with data `x` computes no gradient for `x`.
+    output `out`. Only the VJPs of inputs that need a gradient are ever called: `x @ W`
+    with data `x` computes no gradient for `x`.
+
+    A VJP is a formula that numpy arrays and Tensors both understand (`g * y`, `g @ w`,
+    primitives such as `sum(g, ...)`). The walk calls it on arrays when it needs only the
+    numbers, as `backward()` does, and on Tensors when it records the backward pass
+    (`create_graph=True`): one formula gives first derivatives at numpy's speed and second
+    derivatives by differentiating it. For that, a primitive called on arrays alone (no
+    Tensor among its inputs) is just its numpy forward, and returns an array.
     """
 
     __slots__ = ("name", "forward", "vjps")
@@ -94,16 +101,23 @@ class Primitive:
     def __init__(self, name: str, forward: Callable, *vjps: Callable):
         self.name, self.forward, self.vjps = name, forward, vjps
 
-    def __call__(self, *inputs, **params) -> Tensor:
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    def __call__(self, *inputs, **params):
+        arrays, tensors, record = [], False, False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                tensors = True
+                record = record or x.requires_grad
+            else:
+                arrays.append(x)
         try:
             data = self.forward(*arrays, **params)
         except Exception as error:  # name the op and the shapes, not a numpy internal
             raise _op_error(self.name, inputs, error) from None
-        if _GradMode.enabled:
-            for x in inputs:
-                if isinstance(x, Tensor) and x.requires_grad:
-                    return wrap(data, Node(self, inputs, params))
+        if not tensors:
+            return data
+        if record and _GradMode.enabled:
+            return wrap(data, Node(self, inputs, params))
         return wrap(data)
 
     def __repr__(self) -> str:
@@ -111,7 +125,7 @@ class Primitive:
 
 
 def _op_error(name: str, inputs: Sequence, error: Exception) -> Exception:
-    shapes = ", ".join(str(tuple(x.shape)) if isinstance(x, Tensor) else repr(x)
+    shapes = ", ".join(str(tuple(x.shape)) if isinstance(x, (Tensor, np.ndarray)) else repr(x)
                        for x in inputs)
     kind = builtin_kind(error)
     message = str(error)
@@ -172,9 +186,12 @@ def toposort(outputs: Sequence[Tensor]) -> list[Tensor]:
     return sorted(found.values(), key=lambda t: -1 if t._node is None else t._node.order)
 
 
+Gradient = Tensor | np.ndarray  # an array, or a Tensor when the walk is recorded
+
+
 def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
              keep: Callable[[Tensor], bool], retain_graph: bool, create_graph: bool,
-             on_step: Callable | None = None) -> dict[int, tuple[Tensor, Tensor]]:
+             on_step: Callable | None = None) -> dict[int, tuple[Tensor, Gradient]]:
     """Run the chain rule from `outputs`; return {id(t): (t, dL/dt)} for each t kept.
 
     The walk handles tensors from the most recently made to the oldest (a heap ordered by
@@ -184,17 +201,19 @@ def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
     orders its walk the same way. Gradients are popped from `pending` when used, so
     intermediate gradients are freed as the walk goes.
 
-    `keep(t)` says which gradients the caller wants (leaves for `backward`, the requested
-    inputs for `grad`). `on_step(t, g, sent)`, if given, sees each node as it runs, with
-    the gradients `sent` to its inputs as (position, input, gradient): the pictures use it.
+    Gradients are numpy arrays, or Tensors when `create_graph` records the walk (see
+    `Primitive`). `keep(t)` says which gradients the caller wants (leaves for `backward`,
+    the requested inputs for `grad`). `on_step(t, g, sent)`, if given, sees each node as it
+    runs, with the gradients `sent` to its inputs as (position, input, gradient): the
+    pictures use it.
     """
-    pending: dict[int, Tensor] = {}
+    pending: dict[int, Gradient] = {}
     ready: list[tuple[int, int, Tensor]] = []
     kept = {}
     with _SetGradMode(create_graph):
         for t, g in zip(outputs, grad_outputs):
             if t.requires_grad:
-                _receive(t, g, pending, ready)
+                _receive(t, g if create_graph else g.data, pending, ready)
         while ready:
             _, key, t = heapq.heappop(ready)
             g = pending.pop(key)
@@ -208,7 +227,7 @@ def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
                     f"backward: trying to backward through the graph a second time: the "
                     f"saved tensors of `{node.op.name}` were freed by an earlier backward. "
                     f"Pass retain_graph=True to that first backward() or tg.grad() call.")
-            sent = _run_vjps(node, g, t)
+            sent = _run_vjps(node, g, t, create_graph)
             for _, x, gx in sent:
                 _receive(x, gx, pending, ready)
             if on_step is not None:
@@ -218,7 +237,7 @@ def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
     return kept
 
 
-def _receive(t: Tensor, g: Tensor, pending: dict[int, Tensor], ready: list) -> None:
+def _receive(t: Tensor, g: Gradient, pending: dict[int, Gradient], ready: list) -> None:
     """Add g to t's pending gradient; the first contribution puts t on the heap."""
     key = id(t)
     if key in pending:
@@ -228,25 +247,32 @@ def _receive(t: Tensor, g: Tensor, pending: dict[int, Tensor], ready: list) -> N
     heapq.heappush(ready, (1 if t._node is None else -t._node.order, key, t))
 
 
-def _run_vjps(node: Node, g: Tensor, out: Tensor) -> list[tuple[int, Tensor, Tensor]]:
-    """The gradient for each input that requires one: the primitive's VJPs, checked."""
+def _run_vjps(node: Node, g: Gradient, out: Tensor,
+              create_graph: bool) -> list[tuple[int, Tensor, Gradient]]:
+    """The gradient for each input that requires one: the primitive's VJPs, on Tensors when
+    the walk is recorded and on their arrays otherwise, each result checked."""
     inputs, params, vjps, sent = node.inputs, node.params, node.op.vjps, []
+    if create_graph:
+        args = inputs
+    else:
+        args = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        out = out.data
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor) and x.requires_grad:
-            gx = vjps[i](g, out, *inputs, **params)
-            if gx.data.shape != x.data.shape or gx.data.dtype != x.data.dtype:
+            gx = vjps[i](g, out, *args, **params)
+            if gx.shape != x.data.shape or gx.dtype != x.data.dtype:
                 gx = _checked(node, i, x, gx)
             sent.append((i, x, gx))
     return sent
 
 
-def _checked(node: Node, i: int, x: Tensor, gx: Tensor) -> Tensor:
+def _checked(node: Node, i: int, x: Tensor, gx: Gradient) -> Gradient:
     """A VJP's result of the wrong shape is a bug in that VJP: say which. One of another
     dtype (a float32 input in a float64 operation) is cast, so x.grad keeps x's dtype."""
     if gx.shape != x.shape:
         raise RuntimeError(f"backward: the VJP of `{node.op.name}` for input {i} returned "
                            f"shape {gx.shape}, expected {x.shape}")
-    return gx.to(x.dtype)
+    return gx.astype(x.dtype)
 
 
 def seed_gradients(outputs: Sequence[Tensor], grad_outputs, caller: str) -> list[Tensor]:
@@ -293,9 +319,9 @@ def backward(tensor: Tensor, gradient=None, retain_graph: bool = False,
         if create_graph:  # the accumulation is part of the graph to differentiate
             t.grad = g if t.grad is None else t.grad + g
         elif t.grad is not None:
-            t.grad = wrap(t.grad.data + g.data)
+            t.grad = wrap(t.grad.data + g)
         else:
-            t.grad = wrap(_own_memory(g.data, owners))
+            t.grad = wrap(_own_memory(g, owners))
 
 
 def _owner(array: np.ndarray) -> np.ndarray:
@@ -344,7 +370,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     for i, x in enumerate(inputs):
         if id(x) in kept:
             g = kept[id(x)][1]
-            result.append(g if create_graph else g.detach())
+            result.append(g if create_graph else wrap(g))
         elif allow_unused:
             result.append(None)
         else:

@@ -6,11 +6,13 @@ Read this file as a table of derivatives. Each entry is
                      vjp_for_input_0,      # d(out)/d(input 0), applied to g
                      vjp_for_input_1, ...)
 
-and every VJP has the one signature `vjp(g, out, *inputs, **params) -> Tensor`: `g` is the
-gradient arriving at the output `out`, and the result is the gradient for that input, of the
-input's shape. VJPs are written with Tensor operations (`g * y`, not `g.data * y.data`), so
-the backward pass can itself be recorded and differentiated: that is where second
-derivatives (`create_graph=True`, `tg.hessian`) come from.
+and every VJP has the one signature `vjp(g, out, *inputs, **params)`: `g` is the gradient
+arriving at the output `out`, and the result is the gradient for that input, of the input's
+shape. VJPs are formulas that numpy arrays and Tensors both understand (`g * y`, `x.mT`,
+and the primitives of this table, such as `sum(g, ...)`). A plain `backward()` runs them on
+arrays, at numpy's speed; with `create_graph=True` it runs them on Tensors, so the backward
+pass is itself recorded and can be differentiated: that is where second derivatives
+(`tg.hessian`) come from.
 
 Elementwise primitives see inputs of equal shape: the Tensor layer inserts an `expand`
 node where numpy would broadcast, and `expand`'s VJP, `sum_to`, is the one place where a
@@ -53,9 +55,17 @@ def _unreduce(g: Tensor, shape: tuple[int, ...], axis: tuple[int, ...],
     return g if g.shape == shape else expand(g, shape=shape)
 
 
-def _constant(array: np.ndarray, like: Tensor) -> Tensor:
-    """A factor with no gradient of its own (a mask, a sign), in the gradient's dtype."""
-    return wrap(array.astype(like.dtype, copy=False))
+def _numbers(x) -> np.ndarray:
+    """The array behind a Tensor, or the array itself: for masks and signs, which need no
+    gradient of their own."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _constant(array: np.ndarray, like):
+    """A factor with no gradient of its own (a mask, a sign) in the dtype of `like`: an
+    array beside arrays, a constant Tensor beside Tensors."""
+    array = array.astype(like.dtype, copy=False)
+    return wrap(array) if isinstance(like, Tensor) else array
 
 
 # ---------------------------------------------------------------------------------------
@@ -96,9 +106,9 @@ def _pow_vjp_base(g, out, x, p):
 
 def _pow_vjp_exponent(g, out, x, p):
     # d(x^p) = x^p log(x) dp, taken as 0 where x <= 0 (no real logarithm there)
-    if not isinstance(x, Tensor):  # a number base, as in 2 ** t
+    if isinstance(x, (int, float)):  # a number base, as in 2 ** t
         return g * out * (float(np.log(x)) if x > 0 else 0.0)
-    return g * out * where(x.data > 0, x, 1).log()
+    return g * out * log(where(_numbers(x) > 0, x, 1))
 
 
 pow = Primitive("pow", np.power, _pow_vjp_base, _pow_vjp_exponent)
@@ -117,7 +127,7 @@ log = Primitive("log", np.log,
 
 # d |x| = sign(x) dx (0 at x = 0, as in PyTorch)
 abs = Primitive("abs", np.abs,
-                lambda g, out, x: g * _constant(np.sign(x.data), g))
+                lambda g, out, x: g * _constant(np.sign(_numbers(x)), g))
 
 # d tanh(x) = (1 - tanh(x)^2) dx
 tanh = Primitive("tanh", np.tanh,
@@ -140,7 +150,7 @@ sigmoid = Primitive("sigmoid", _stable_sigmoid,
 # (tests check it against autodiff through where(x > 0, x, 0)).
 # d relu(x) = [x > 0] dx, so the gradient at exactly 0 is 0, as in PyTorch
 relu = Primitive("relu", lambda x: np.maximum(x, 0),
-                 lambda g, out, x: g * _constant(x.data > 0, g))
+                 lambda g, out, x: g * _constant(_numbers(x) > 0, g))
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:
@@ -175,8 +185,8 @@ def _bce_vjp_p(g, out, p, y):
 
 
 def _bce_vjp_y(g, out, p, y):
-    # d/dy = log(1 - p) - log(p), with the forward's floored logs (as Tensor operations)
-    floored_log = lambda t: maximum(maximum(t, 1e-45).log(), LOG_FLOOR)
+    # d/dy = log(1 - p) - log(p), with the forward's floored logs (as primitives)
+    floored_log = lambda t: maximum(log(maximum(t, 1e-45)), LOG_FLOOR)
     return g * (floored_log(1 - p) - floored_log(p))
 
 
@@ -192,7 +202,7 @@ binary_cross_entropy = Primitive("binary_cross_entropy", _binary_cross_entropy,
 def _maximum_share(x, y, g: Tensor) -> Tensor:
     """1 where x wins, 0 where y wins, 1/2 on ties (the gradient is shared, as in PyTorch).
     Either side may be a Python number (softplus uses maximum(x, 0))."""
-    x, y = (v.data if isinstance(v, Tensor) else np.asarray(v) for v in (x, y))
+    x, y = (np.asarray(_numbers(v)) for v in (x, y))
     return _constant((x > y) + 0.5 * (x == y), g)
 
 
@@ -209,7 +219,7 @@ where = Primitive("where", np.where,
 
 # A change of dtype; the gradient is cast back
 cast = Primitive("cast", lambda x, dtype: x.astype(dtype),
-                 lambda g, out, x, dtype: g.to(x.dtype))
+                 lambda g, out, x, dtype: cast(g, dtype=x.dtype))
 
 # ---------------------------------------------------------------------------------------
 # Reductions (axis is a tuple of non-negative axes, normalised by the Tensor layer)
@@ -222,10 +232,10 @@ sum = Primitive("sum", np.add.reduce,
 
 def _max_vjp(g, out, x, axis, keepdims):
     # The gradient goes to the entries equal to the maximum, shared evenly among ties
-    kept = out.data if keepdims else np.expand_dims(out.data, axis)
-    share = (x.data == kept).astype(g.dtype)
+    kept = _numbers(out) if keepdims else np.expand_dims(_numbers(out), axis)
+    share = (_numbers(x) == kept).astype(g.dtype)
     share /= share.sum(axis=axis, keepdims=True)  # in place: pooling makes this array large
-    return _unreduce(g, x.shape, axis, keepdims) * wrap(share)
+    return _unreduce(g, x.shape, axis, keepdims) * _constant(share, g)
 
 
 max = Primitive("max", np.maximum.reduce, _max_vjp)
@@ -238,8 +248,8 @@ reshape = Primitive("reshape", np.reshape,
                     lambda g, out, x, shape: g.reshape(x.shape))
 
 permute = Primitive("permute", np.transpose,
-                    lambda g, out, x, axes: g.permute(
-                        sorted(range(len(axes)), key=axes.__getitem__)))
+                    lambda g, out, x, axes: permute(
+                        g, axes=tuple(sorted(range(len(axes)), key=axes.__getitem__))))
 
 def _broadcast(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     # numpy's broadcast_to makes a view (no copy) but costs microseconds of Python: for
@@ -309,9 +319,9 @@ def _times_transposed(a: Tensor, b: Tensor) -> Tensor:
 def _matmul_vjp_x(g, out, x, y):
     # d(x @ y) = dx @ y, so the gradient for x is g @ y^T
     if y.ndim == 1:
-        g, y = g.unsqueeze(-1), y.unsqueeze(-1)
+        g, y = g[..., None], y[..., None]
     if x.ndim == 1:
-        g = g.unsqueeze(-2)
+        g = g[..., None, :]
     gx = _times_transposed(g, y)
     return sum_to(gx, x.shape if x.ndim > 1 else (1,) + x.shape).reshape(x.shape)
 
@@ -321,9 +331,9 @@ def _matmul_vjp_y(g, out, x, y):
     if x.ndim == 2 and y.ndim == 1:  # X @ beta, as in regression: X^T g needs no promotion
         return matmul(x.mT, g)
     if y.ndim == 1:
-        g = g.unsqueeze(-1)
+        g = g[..., None]
     if x.ndim == 1:
-        g, x = g.unsqueeze(-2), x.unsqueeze(0)
+        g, x = g[..., None, :], x[None]
     gy = matmul(x.mT, g)
     return sum_to(gy, y.shape if y.ndim > 1 else y.shape + (1,)).reshape(y.shape)
 
@@ -340,7 +350,7 @@ def _linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
 
 def _rows(t: Tensor) -> Tensor:
     """(..., k) as a matrix of rows (n, k): the leading axes are all one batch."""
-    return t if t.data.ndim == 2 else t.reshape(-1, t.shape[-1])
+    return t if t.ndim == 2 else t.reshape(-1, t.shape[-1])
 
 
 # A dense layer, x W^T + b with W of shape (out, in) as in PyTorch, fused for speed: one

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..autograd import backprop, seed_gradients
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap
 
 
 @dataclass
@@ -47,8 +47,9 @@ def backward_steps(t: Tensor, gradient=None) -> list[Step]:
     seeds = seed_gradients([t], None if gradient is None else [gradient], "backward_steps")
     steps: list[Step] = []
 
-    def record(tensor: Tensor, grad: Tensor, sent: list) -> None:
-        steps.append(Step(len(steps) + 1, tensor, grad, sent))
+    def record(tensor: Tensor, grad, sent: list) -> None:  # the walk's gradients are arrays
+        steps.append(Step(len(steps) + 1, tensor, wrap(grad),
+                          [(i, x, wrap(gx)) for i, x, gx in sent]))
 
     backprop([t], seeds, keep=lambda _: False, retain_graph=True, create_graph=False,
              on_step=record)
