@@ -463,6 +463,10 @@ SPECS: dict[str, Spec] = {
                         {"min_value": 0.0, "max_value": 1.0}, reduction="none"),
         F.binary_cross_entropy, lambda p, y, reduction: binary_cross_entropy_reference(
             p, y, reduction), "binary_cross_entropy"),
+    "binary_cross_entropy_with_logits (none)": Spec(
+        same_shape_pair({}, {"min_value": 0.0, "max_value": 1.0}, reduction="none"),
+        F.binary_cross_entropy_with_logits,
+        lambda z, y, reduction: np.logaddexp(0, z) - z * y, "binary_cross_entropy_with_logits"),
     "windows": Spec(windowings(), lambda x, kernel, stride: ops.windows(
         x, kernel=kernel, stride=stride), windows_reference, "windows"),
     "window_add": Spec(window_adds(), lambda g, size, stride: ops.window_add(

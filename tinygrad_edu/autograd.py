@@ -210,7 +210,8 @@ def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
     pending: dict[int, Gradient] = {}
     ready: list[tuple[int, int, Tensor]] = []
     kept = {}
-    with _SetGradMode(create_graph):
+    previous, _GradMode.enabled = _GradMode.enabled, create_graph
+    try:
         for t, g in zip(outputs, grad_outputs):
             if t.requires_grad:
                 _receive(t, g if create_graph else g.data, pending, ready)
@@ -234,6 +235,8 @@ def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
                 on_step(t, g, sent)
             if not retain_graph:
                 node.inputs = None
+    finally:  # a `with` block, without its cost on every backward()
+        _GradMode.enabled = previous
     return kept
 
 
@@ -251,16 +254,13 @@ def _run_vjps(node: Node, g: Gradient, out: Tensor,
               create_graph: bool) -> list[tuple[int, Tensor, Gradient]]:
     """The gradient for each input that requires one: the primitive's VJPs, on Tensors when
     the walk is recorded and on their arrays otherwise, each result checked."""
-    inputs, params, vjps, sent = node.inputs, node.params, node.op.vjps, []
-    if create_graph:
-        args = inputs
-    else:
-        args = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        out = out.data
+    inputs, sent = node.inputs, []
+    args = inputs if create_graph else [x.data if isinstance(x, Tensor) else x for x in inputs]
+    out = out if create_graph else out.data
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor) and x.requires_grad:
-            gx = vjps[i](g, out, *args, **params)
-            if gx.shape != x.data.shape or gx.dtype != x.data.dtype:
+            gx = node.op.vjps[i](g, out, *args, **node.params)
+            if gx.shape != x.data.shape or gx.dtype is not x.data.dtype:
                 gx = _checked(node, i, x, gx)
             sent.append((i, x, gx))
     return sent
@@ -272,7 +272,7 @@ def _checked(node: Node, i: int, x: Tensor, gx: Gradient) -> Gradient:
     if gx.shape != x.shape:
         raise RuntimeError(f"backward: the VJP of `{node.op.name}` for input {i} returned "
                            f"shape {gx.shape}, expected {x.shape}")
-    return gx.astype(x.dtype)
+    return gx if gx.dtype == x.dtype else gx.astype(x.dtype)
 
 
 def seed_gradients(outputs: Sequence[Tensor], grad_outputs, caller: str) -> list[Tensor]:
