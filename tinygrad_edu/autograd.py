@@ -117,7 +117,7 @@ class Primitive:
         if not tensors:
             return data
         if record and _GradMode.enabled:
-            return wrap(data, Node(self, inputs, params))
+            return wrap(data, Node(self, inputs, arrays, params))
         return wrap(data)
 
     def __repr__(self) -> str:
@@ -148,15 +148,17 @@ def builtin_kind(error: Exception) -> type[Exception]:
 class Node:
     """How a tensor was made: the primitive, its inputs (the saved tensors) and params.
 
-    `order` counts nodes as they are made: a node's inputs are always older than it, which
-    is what the backward walk relies on. `inputs` is set to None when a backward walk
-    without `retain_graph` frees the graph.
+    `arrays` are the inputs' numbers as the forward saw them (the same arrays, not copies):
+    what the VJPs get in a walk that records nothing. `order` counts nodes as they are
+    made: a node's inputs are always older than it, which is what the backward walk relies
+    on. `inputs` and `arrays` are set to None when a backward walk without `retain_graph`
+    frees the graph.
     """
 
-    __slots__ = ("op", "inputs", "params", "order")
+    __slots__ = ("op", "inputs", "arrays", "params", "order")
 
-    def __init__(self, op: Primitive, inputs: tuple, params: dict):
-        self.op, self.inputs, self.params = op, inputs, params
+    def __init__(self, op: Primitive, inputs: tuple, arrays: list, params: dict):
+        self.op, self.inputs, self.arrays, self.params = op, inputs, arrays, params
         self.order = next(_creation_order)
 
     def __repr__(self) -> str:
@@ -234,7 +236,7 @@ def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
             if on_step is not None:
                 on_step(t, g, sent)
             if not retain_graph:
-                node.inputs = None
+                node.inputs = node.arrays = None
     finally:  # a `with` block, without its cost on every backward()
         _GradMode.enabled = previous
     return kept
@@ -255,8 +257,7 @@ def _run_vjps(node: Node, g: Gradient, out: Tensor,
     """The gradient for each input that requires one: the primitive's VJPs, on Tensors when
     the walk is recorded and on their arrays otherwise, each result checked."""
     inputs, sent = node.inputs, []
-    args = inputs if create_graph else [x.data if isinstance(x, Tensor) else x for x in inputs]
-    out = out if create_graph else out.data
+    args, out = (inputs, out) if create_graph else (node.arrays, out.data)
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor) and x.requires_grad:
             gx = node.op.vjps[i](g, out, *args, **node.params)

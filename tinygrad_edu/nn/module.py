@@ -72,55 +72,49 @@ class Module:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
                                  f"assigning attributes (assigning {name!r})")
         if isinstance(value, Parameter):
-            self._forget(name)
-            self._parameters[name] = value
+            self._register(self._parameters, name, value)
         elif isinstance(value, Module):
-            self._forget(name)
-            self._modules[name] = value
+            self._register(self._modules, name, value)
         elif name in self._parameters or name in self._modules:
             if value is not None:   # None marks an absent optional part, e.g. no bias
                 raise TypeError(f"{type(self).__name__}: cannot assign a "
                                 f"{type(value).__name__} to {name!r}, which holds a "
                                 f"Parameter or Module (wrap tensors in tg.nn.Parameter)")
             table = self._parameters if name in self._parameters else self._modules
-            table[name] = None
+            self._register(table, name, None)
         else:
             object.__setattr__(self, name, value)
+
+    def _register(self, table: dict, name: str, value) -> None:
+        """Enter `value` in its table (what state_dict and parameters() walk), and as a
+        plain attribute too, so that `self.weight` in a forward is an ordinary lookup."""
+        self._forget(name)
+        table[name] = value
+        self.__dict__[name] = value
 
     def _forget(self, name: str) -> None:
         for table in (self._parameters, self._modules, self.__dict__):
             table.pop(name, None)
 
-    def __getattr__(self, name: str) -> Any:
-        # only called when normal lookup fails: parameters and sub-modules live in the dicts
-        for table in ("_parameters", "_modules"):
-            entries = self.__dict__.get(table, {})
-            if name in entries:
-                return entries[name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-
     def __delattr__(self, name: str) -> None:
-        for table in (self._parameters, self._modules):
-            if name in table:
-                del table[name]
-                return
-        object.__delattr__(self, name)
+        if name in self._parameters or name in self._modules:
+            self._forget(name)
+        else:
+            object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register `param` (or None, a missing optional weight) under `name`."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, "
                             f"got {type(param).__name__}")
-        self._forget(name)
-        self._parameters[name] = param
+        self._register(self._parameters, name, param)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register a sub-module under `name` (what Sequential does with "0", "1", ...)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module, got "
                             f"{type(module).__name__}")
-        self._forget(name)
-        self._modules[name] = module
+        self._register(self._modules, name, module)
 
     # -- calling -------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
