@@ -8,11 +8,11 @@ Read this file as a table of derivatives. Each entry is
 
 and every VJP has the one signature `vjp(g, out, *inputs, **params)`: `g` is the gradient
 arriving at the output `out`, and the result is the gradient for that input, of the input's
-shape. VJPs are formulas that numpy arrays and Tensors both understand (`g * y`, `x.mT`,
-and the primitives of this table, such as `sum(g, ...)`). A plain `backward()` runs them on
-arrays, at numpy's speed; with `create_graph=True` it runs them on Tensors, so the backward
-pass is itself recorded and can be differentiated: that is where second derivatives
-(`tg.hessian`) come from.
+shape. VJPs are formulas that numpy arrays and Tensors both understand (`g * y`, `g @ w`,
+`x.mT`, `g.sum(axis=0)`, and the primitives of this table, such as `sigmoid(z)`). A plain
+`backward()` runs them on arrays, at numpy's speed; with `create_graph=True` it runs them
+on Tensors, so the backward pass is itself recorded and can be differentiated: that is
+where second derivatives (`tg.hessian`) come from.
 
 Elementwise primitives see inputs of equal shape: the Tensor layer inserts an `expand`
 node where numpy would broadcast, and `expand`'s VJP, `sum_to`, is the one place where a
@@ -44,7 +44,7 @@ def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
                                       if n == 1 and g.shape[lead + i] != 1)
-    return sum(g, axis=axes, keepdims=True).reshape(shape)
+    return g.sum(axis=axes, keepdims=True).reshape(shape)
 
 
 def _unreduce(g: Tensor, shape: tuple[int, ...], axis: tuple[int, ...],
@@ -328,8 +328,8 @@ def _times_transposed(a: Tensor, b: Tensor) -> Tensor:
     the same numbers, but OpenBLAS runs a long, thin product about 1.7x faster with the
     taller operand on the left (the gradient of conv2d's filters is such a product)."""
     if a.ndim == 2 and b.ndim == 2 and a.shape[0] < b.shape[0]:
-        return matmul(b, a.mT).mT
-    return matmul(a, b.mT)
+        return (b @ a.mT).mT
+    return a @ b.mT
 
 
 def _matmul_vjp_x(g, out, x, y):
@@ -345,12 +345,12 @@ def _matmul_vjp_x(g, out, x, y):
 def _matmul_vjp_y(g, out, x, y):
     # d(x @ y) = x @ dy, so the gradient for y is x^T @ g
     if x.ndim == 2 and y.ndim == 1:  # X @ beta, as in regression: X^T g needs no promotion
-        return matmul(x.mT, g)
+        return x.mT @ g
     if y.ndim == 1:
         g = g[..., None]
     if x.ndim == 1:
         g, x = g[..., None, :], x[None]
-    gy = matmul(x.mT, g)
+    gy = x.mT @ g
     return sum_to(gy, y.shape if y.ndim > 1 else y.shape + (1,)).reshape(y.shape)
 
 
@@ -372,12 +372,10 @@ def _rows(t: Tensor) -> Tensor:
 # A dense layer, x W^T + b with W of shape (out, in) as in PyTorch, fused for speed: one
 # node instead of four (permute, matmul, expand, add); tests check it against autodiff
 # through that composition. dx = g W, dW = g^T x (summed over the batch), db = sum of g.
-# (The VJPs of matmul and linear call the primitives themselves, not `@` and `.sum()`:
-# inside a VJP the shapes are known to fit, so the operators' checks would be wasted.)
 linear = Primitive("linear", _linear,
-                   lambda g, out, x, w, b: matmul(g, w),
-                   lambda g, out, x, w, b: matmul(_rows(g).mT, _rows(x)),
-                   lambda g, out, x, w, b: sum(_rows(g), axis=(0,), keepdims=False))
+                   lambda g, out, x, w, b: g @ w,
+                   lambda g, out, x, w, b: _rows(g).mT @ _rows(x),
+                   lambda g, out, x, w, b: _rows(g).sum(axis=0))
 
 
 # ---------------------------------------------------------------------------------------
