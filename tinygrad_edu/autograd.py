@@ -197,11 +197,12 @@ def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
     """Run the chain rule from `outputs`; return {id(t): (t, dL/dt)} for each t kept.
 
     The walk handles tensors from the most recently made to the oldest (a heap ordered by
-    `Node.order`; leaves come last). Every tensor is made after its inputs, so when the walk
-    reaches a tensor, every operation that used it has already sent its share of the
-    gradient: the sum in `pending` is complete, and each node runs exactly once. PyTorch
-    orders its walk the same way. Gradients are popped from `pending` when used, so
-    intermediate gradients are freed as the walk goes.
+    `Node.order`). Every tensor is made after its inputs, so when the walk reaches a tensor,
+    every operation that used it has already sent its share of the gradient: the sum in
+    `pending` is complete, and each node runs exactly once. PyTorch orders its walk the same
+    way. Gradients are popped from `pending` when used, so intermediate gradients are freed
+    as the walk goes. Leaves have no node to run: their gradients add up in `pending` and
+    are complete when the heap is empty.
 
     Gradients are numpy arrays, or Tensors when `create_graph` records the walk (see
     `Primitive`). `keep(t)` says which gradients the caller wants (leaves for `backward`,
@@ -211,20 +212,19 @@ def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
     """
     pending: dict[int, Gradient] = {}
     ready: list[tuple[int, int, Tensor]] = []
+    leaves: list[Tensor] = []
     kept = {}
     previous, _GradMode.enabled = _GradMode.enabled, create_graph
     try:
         for t, g in zip(outputs, grad_outputs):
             if t.requires_grad:
-                _receive(t, g if create_graph else g.data, pending, ready)
+                _receive(t, g if create_graph else g.data, pending, ready, leaves)
         while ready:
             _, key, t = heapq.heappop(ready)
             g = pending.pop(key)
             if keep(t):
                 kept[key] = (t, g)
             node = t._node
-            if node is None:
-                continue
             if node.inputs is None:
                 raise RuntimeError(
                     f"backward: trying to backward through the graph a second time: the "
@@ -232,24 +232,32 @@ def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
                     f"Pass retain_graph=True to that first backward() or tg.grad() call.")
             sent = _run_vjps(node, g, t, create_graph)
             for _, x, gx in sent:
-                _receive(x, gx, pending, ready)
+                _receive(x, gx, pending, ready, leaves)
             if on_step is not None:
                 on_step(t, g, sent)
             if not retain_graph:
                 node.inputs = node.arrays = None
     finally:  # a `with` block, without its cost on every backward()
         _GradMode.enabled = previous
+    for t in leaves:
+        if keep(t):
+            kept[id(t)] = (t, pending[id(t)])
     return kept
 
 
-def _receive(t: Tensor, g: Gradient, pending: dict[int, Gradient], ready: list) -> None:
-    """Add g to t's pending gradient; the first contribution puts t on the heap."""
+def _receive(t: Tensor, g: Gradient, pending: dict[int, Gradient], ready: list,
+             leaves: list) -> None:
+    """Add g to t's pending gradient; the first contribution puts t on the heap, or on the
+    list of leaves."""
     key = id(t)
     if key in pending:
         pending[key] = pending[key] + g
-        return
-    pending[key] = g
-    heapq.heappush(ready, (1 if t._node is None else -t._node.order, key, t))
+    else:
+        pending[key] = g
+        if t._node is None:
+            leaves.append(t)
+        else:
+            heapq.heappush(ready, (-t._node.order, key, t))
 
 
 def _run_vjps(node: Node, g: Gradient, out: Tensor,

@@ -77,10 +77,12 @@ class Optimizer:
 
     def step(self) -> None:
         """One update of every parameter that has a gradient."""
-        for p, state in zip(self.params, self.state, strict=True):
+        for p, state in zip(self.params, self.state):
             if p.grad is not None:
                 state["step"] = state.get("step", 0) + 1
-                self._update(p.data, p.grad.data.astype(p.dtype, copy=False), state)
+                g = p.grad.data
+                self._update(p.data, g if g.dtype == p.data.dtype else g.astype(p.data.dtype),
+                             state)
 
     def _update(self, theta: np.ndarray, g: np.ndarray, state: dict) -> None:
         raise NotImplementedError
