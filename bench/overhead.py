@@ -15,6 +15,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from bench.timing import interleaved_medians
+from bench.workloads.common import sigmoid
 
 PRIMITIVES = 4  # mul, add, sigmoid, sum
 
@@ -25,9 +26,10 @@ def make_inputs(size: int = 10, seed: int = 0):
 
 
 def numpy_step(a, b, c):
-    """Forward and hand-written backward: d sum(s(ab + c)) = s(1 - s) times (b, a, 1)."""
+    """Forward and hand-written backward: d sum(s(ab + c)) = s(1 - s) times (b, a, 1).
+    The sigmoid is the stable form both sides use (see bench/workloads/common.py)."""
     z = a * b + c
-    s = 1 / (1 + np.exp(-z))
+    s = sigmoid(z)
     loss = s.sum()
     dz = s * (1 - s)
     return loss, dz * b, dz * a, dz
