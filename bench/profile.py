@@ -2,9 +2,9 @@
 
 Two views of the same steps:
 
-- per primitive: the time inside each primitive's numpy forward, split into the forward
-  pass (grad mode on, recording) and the backward pass (the VJPs' own operations); what
-  is left of the step is the engine's Python bookkeeping and the optimiser;
+- per primitive: the time inside each primitive's forward and inside its VJPs (the
+  backward pass's own arithmetic); what is left of the step is the engine's Python
+  bookkeeping (the Tensor layer, nodes, the walk) and the optimiser;
 - cProfile's table of Python functions (numpy's C functions show up inside their callers).
 
     python -m bench.profile W1                 # both views
@@ -22,53 +22,62 @@ import pstats
 import time
 from collections import defaultdict
 
-import tinygrad_edu as tg
 from bench.run import STEPS
 from bench.workloads import KEYS, Workload, build
 from tinygrad_edu import ops
 from tinygrad_edu.autograd import Primitive
 
 
-def _timed(forward, name: str, totals: dict):
-    def timed_forward(*args, **params):
+def _timed(function, key: tuple[str, str], totals: dict, depth: list[int]):
+    """`function` with a timer adding to totals[key]; a call made inside another timed call
+    (a VJP that calls a primitive on arrays) is counted by the outer one only."""
+    def timed(*args, **params):
+        if depth[0]:
+            return function(*args, **params)
+        depth[0] += 1
         start = time.perf_counter()
         try:
-            return forward(*args, **params)
+            return function(*args, **params)
         finally:
-            phase = "forward" if tg.is_grad_enabled() else "backward"
-            totals[name, phase][0] += 1
-            totals[name, phase][1] += time.perf_counter() - start
-    return timed_forward
+            depth[0] -= 1
+            totals[key][0] += 1
+            totals[key][1] += time.perf_counter() - start
+    return timed
 
 
 def primitive_times(workload: Workload, steps: int) -> tuple[float, dict]:
     """(seconds per step, {(primitive, phase): [calls, seconds]}) over `steps` steps: each
-    primitive's forward is wrapped with a timer while they run, then restored."""
+    primitive's forward ("forward") and each of its VJPs ("backward": the VJP's own numpy
+    work) is wrapped with a timer while they run, then restored."""
     primitives = [p for p in vars(ops).values() if isinstance(p, Primitive)]
     totals: dict = defaultdict(lambda: [0, 0.0])
-    originals = [p.forward for p in primitives]
+    depth = [0]
+    originals = [(p.forward, p.vjps) for p in primitives]
     for p in primitives:
-        p.forward = _timed(p.forward, p.name, totals)
+        p.forward = _timed(p.forward, (p.name, "forward"), totals, depth)
+        p.vjps = tuple(v and _timed(v, (p.name, "backward"), totals, depth) for v in p.vjps)
     try:
         start = time.perf_counter()
         for _ in range(steps):
             workload.tinygrad.step()
         elapsed = time.perf_counter() - start
     finally:
-        for p, forward in zip(primitives, originals, strict=True):
-            p.forward = forward
+        for p, (forward, vjps) in zip(primitives, originals, strict=True):
+            p.forward, p.vjps = forward, vjps
     return elapsed / steps, totals
 
 
 def primitive_table(workload: Workload, steps: int) -> str:
     step, totals = primitive_times(workload, steps)
-    lines = [f"{'primitive':<14}{'phase':<10}{'calls/step':>11}{'us/step':>10}"]
+    width = max([len("primitive")] + [len(name) for name, _ in totals]) + 2
+    lines = [f"{'primitive':<{width}}{'phase':<10}{'calls/step':>11}{'us/step':>10}"]
     for (name, phase), (calls, seconds) in sorted(totals.items(), key=lambda kv: -kv[1][1]):
-        lines.append(f"{name:<14}{phase:<10}{calls / steps:>11.1f}{seconds / steps * 1e6:>10.1f}")
+        lines.append(f"{name:<{width}}{phase:<10}{calls / steps:>11.1f}"
+                     f"{seconds / steps * 1e6:>10.1f}")
     inside = sum(seconds for _, seconds in totals.values()) / steps
     lines.append(f"step {step * 1e6:.1f} us (timers included): {inside * 1e6:.1f} us inside "
-                 f"primitives' numpy, {(step - inside) * 1e6:.1f} us elsewhere (engine "
-                 f"bookkeeping, optimiser, loss checks)")
+                 f"primitives (forwards and VJPs), {(step - inside) * 1e6:.1f} us elsewhere "
+                 f"(engine bookkeeping, optimiser, loss checks)")
     return "\n".join(lines)
 
 
