@@ -148,9 +148,10 @@ sigmoid = Primitive("sigmoid", _stable_sigmoid,
 
 # Fused for speed: np.maximum is an order of magnitude faster than np.where on large arrays
 # (tests check it against autodiff through where(x > 0, x, 0)).
-# d relu(x) = [x > 0] dx, so the gradient at exactly 0 is 0, as in PyTorch
+# d relu(x) = [x > 0] dx, so the gradient at exactly 0 is 0, as in PyTorch (the boolean
+# mask multiplies as 0 and 1 and keeps g's dtype)
 relu = Primitive("relu", lambda x: np.maximum(x, 0),
-                 lambda g, out, x: g * _constant(_numbers(x) > 0, g))
+                 lambda g, out, x: g * (x > 0))
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:
