@@ -286,18 +286,14 @@ def _checked(node: Node, i: int, x: Tensor, gx: Gradient) -> Gradient:
 
 def seed_gradients(outputs: Sequence[Tensor], grad_outputs, caller: str) -> list[Tensor]:
     if grad_outputs is None:
-        grad_outputs = [None] * len(outputs)
+        return [_unit_seed(t, caller) for t in outputs]
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"{caller}: got {len(grad_outputs)} grad_outputs for "
                          f"{len(outputs)} outputs")
     seeds = []
     for t, g in zip(outputs, grad_outputs):
         if g is None:
-            if t.data.size != 1:
-                raise RuntimeError(
-                    f"{caller}: grad can be implicitly created only for scalar outputs, but "
-                    f"the output has shape {t.shape}; pass a gradient of that shape")
-            g = wrap(np.array(1, dtype=t.data.dtype).reshape(t.data.shape))  # d t / d t
+            g = _unit_seed(t, caller)
         else:
             g = as_tensor(g, dtype=t.dtype)
             if g.shape != t.shape:
@@ -305,6 +301,15 @@ def seed_gradients(outputs: Sequence[Tensor], grad_outputs, caller: str) -> list
                                    f"has shape {t.shape}")
         seeds.append(g)
     return seeds
+
+
+def _unit_seed(t: Tensor, caller: str) -> Tensor:
+    """d t / d t = 1, for a scalar output t."""
+    if t.data.size != 1:
+        raise RuntimeError(
+            f"{caller}: grad can be implicitly created only for scalar outputs, but "
+            f"the output has shape {t.shape}; pass a gradient of that shape")
+    return wrap(np.array(1, dtype=t.data.dtype).reshape(t.data.shape))
 
 
 def _as_list(tensors) -> list:
@@ -321,9 +326,8 @@ def backward(tensor: Tensor, gradient=None, retain_graph: bool = False,
         raise RuntimeError("backward: the tensor does not require grad and has no graph "
                            "(was it computed under no_grad(), or from data only?)")
     seeds = seed_gradients([tensor], None if gradient is None else [gradient], "backward")
-    keep = lambda t: t._node is None or t._retains_grad
-    kept = backprop([tensor], seeds, keep, retain_graph or create_graph, create_graph)
-    owners = {id(_owner(s.data)) for s in seeds}
+    kept = backprop([tensor], seeds, _fills_grad, retain_graph or create_graph, create_graph)
+    owners = {id(_owner(seeds[0].data))}
     for t, g in kept.values():
         if create_graph:  # the accumulation is part of the graph to differentiate
             t.grad = g if t.grad is None else t.grad + g
@@ -331,6 +335,11 @@ def backward(tensor: Tensor, gradient=None, retain_graph: bool = False,
             t.grad = wrap(t.grad.data + g)
         else:
             t.grad = wrap(_own_memory(g, owners))
+
+
+def _fills_grad(t: Tensor) -> bool:
+    """Whether backward() stores t's gradient in t.grad: leaves, and tensors that asked."""
+    return t._node is None or t._retains_grad
 
 
 def _owner(array: np.ndarray) -> np.ndarray:

@@ -232,9 +232,9 @@ class Tensor:
     def log(self): return ops.log(self)
     def abs(self): return ops.abs(self)
     def tanh(self): return ops.tanh(self)
-    def sigmoid(self): return functional.sigmoid(self)
-    def relu(self): return functional.relu(self)
-    def softplus(self): return functional.softplus(self)
+    def sigmoid(self): return ops.sigmoid(self)
+    def relu(self): return ops.relu(self)
+    def softplus(self): return ops.softplus(self)
     def sqrt(self): return self ** 0.5
     def square(self): return self * self
 
