@@ -1,7 +1,7 @@
 """Fused primitives against their compositions.
 
 A primitive that could be written as a composition (sigmoid, softplus, relu, linear,
-binary cross entropy, on probabilities or on logits) is allowed only for stability or
+binary cross entropy on probabilities or on logits, log softmax) is allowed only for stability or
 speed, and only if its VJP agrees with autodiff through the composed definition: first
 derivatives with random upstream gradients, and second derivatives (the VJP
 differentiated again).
@@ -127,6 +127,18 @@ def test_fused_binary_cross_entropy_with_logits_matches_its_composition(data):
     np.testing.assert_allclose(fused(tg.Tensor(z), tg.Tensor(y)).numpy(),
                                composed_bce_with_logits(tg.Tensor(z), tg.Tensor(y)).numpy(),
                                rtol=1e-12, atol=1e-15)
+
+
+@given(data=st.data())
+def test_fused_log_softmax_matches_x_minus_logsumexp(data):
+    shape = data.draw(shapes(min_dims=1, max_dims=3))
+    axis = data.draw(st.integers(0, len(shape) - 1))
+    x = data.draw(values(shape, -20, 20))
+    upstream = data.draw(values(shape, -2, 2))
+    second = [data.draw(values(shape, -2, 2))]
+    composed = lambda x: x - F.logsumexp(x, axis, keepdim=True)
+    assert_same_derivatives(lambda x: F.log_softmax(x, axis), composed, [x], upstream,
+                            second)
 
 
 @given(data=st.data())

@@ -2,13 +2,16 @@
 
 Every function below is built from the primitives of `ops.py`, so its gradient is whatever
 the chain rule makes of theirs. That is the point: the article's `a - y` at the output of a
-softmax (or sigmoid) with cross entropy, and its `sigmoid_prime`, are not coded anywhere;
-the tests show that autodiff through these definitions produces them.
+softmax with cross entropy (or a sigmoid with `binary_cross_entropy`), and its
+`sigmoid_prime`, are not coded here; the tests show that autodiff produces them.
 
 A few of these call a fused primitive instead of composing several (`sigmoid`, `softplus`,
-`relu`, `binary_cross_entropy`, and `nn.functional.linear`): each for numerical stability
-or a measured speed-up, and each with a test that checks its VJP against autodiff through
-the composed definition written in its docstring. None of them hard-codes `a - y`.
+`relu`, `log_softmax`, `binary_cross_entropy`, `binary_cross_entropy_with_logits` and
+`nn.functional.linear`): each for numerical stability or a measured speed-up, and each with
+a test that checks its VJP against autodiff through the composed definition written in its
+docstring. One of them writes the article's formula, as PyTorch does:
+`binary_cross_entropy_with_logits`, whose VJP is `sigmoid(z) - y`; its test derives the
+same by autodiff through `softplus(z) - y z`.
 """
 
 from __future__ import annotations
@@ -85,10 +88,13 @@ def logsumexp(x: Tensor, dim: int, keepdim: bool = False) -> Tensor:
 
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """log(softmax(x)) = x - logsumexp(x): finite even where softmax underflows to 0."""
+    """log(softmax(x)) = x - logsumexp(x): finite even where softmax underflows to 0.
+
+    One fused primitive (`ops.log_softmax`), checked against autodiff through
+    x - logsumexp(x).
+    """
     x = as_tensor(x)
-    _dim("log_softmax", dim, x.ndim)
-    return x - logsumexp(x, dim, keepdim=True)
+    return ops.log_softmax(x, axis=_dim("log_softmax", dim, x.ndim))
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:

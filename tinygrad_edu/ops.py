@@ -16,9 +16,11 @@ where second derivatives (`tg.hessian`) come from.
 
 Elementwise primitives see inputs of equal shape: the Tensor layer inserts an `expand`
 node where numpy would broadcast, and `expand`'s VJP, `sum_to`, is the one place where a
-gradient is summed back over broadcast axes. Everything not in this table (sigmoid's
-relatives, softmax, the losses, convolution) is a composition in `functional.py`, and its
-gradient is never written by hand.
+gradient is summed back over broadcast axes. Everything not in this table (softmax,
+logsumexp, most losses, convolution) is a composition in `functional.py`, and its gradient
+is never written by hand. The few compositions fused into one entry here (sigmoid,
+softplus, relu, log_softmax, linear and the binary cross entropies) say why beside them,
+and tests/test_fused.py checks each against autodiff through its composed form.
 """
 
 from __future__ import annotations
@@ -214,6 +216,22 @@ binary_cross_entropy_with_logits = Primitive(
     "binary_cross_entropy_with_logits", _bce_with_logits,
     lambda g, out, z, y: g * (sigmoid(z) - y),
     lambda g, out, z, y: -(g * z))
+
+
+def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
+    shifted = x - np.where(np.isfinite(m), m, 0)  # exp never overflows
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+
+
+# log softmax(x) = x - log(sum(exp(x))) along `axis`. Fused for speed (one node instead of
+# eight), as in PyTorch; tests check it against autodiff through x - logsumexp(x), first
+# and second order. d log softmax(x) = dx - softmax(x) sum(dx): every output moves with
+# its own input, less the softmax-weighted sum of all of them; softmax(x) = exp(out).
+# Behind the cross entropy's pick of -log softmax at the target, the chain rule turns
+# this into the article's softmax(z) - y.
+log_softmax = Primitive("log_softmax", _log_softmax,
+                        lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True))
 
 
 def _maximum_share(x, y, g: Tensor) -> Tensor:
