@@ -6,9 +6,10 @@ the outputs back to the inputs, in reverse topological order, and asks each prim
 the vector-Jacobian product (VJP) of the gradient arriving at its output. Nothing here knows
 any primitive by name: the engine sees only `name`, `forward` and `vjps`.
 
-Because VJPs are written with Tensor operations, running them with grad mode on
-(`create_graph=True`) records a graph of the backward pass itself, and differentiating that
-graph gives second derivatives: `hessian` is `jacobian` of `grad`.
+VJPs are formulas that arrays and Tensors both understand. A plain backward runs them on
+the arrays each node saved, at numpy's speed; with `create_graph=True` it runs them on
+Tensors with grad mode on, which records a graph of the backward pass itself, and
+differentiating that graph gives second derivatives: `hessian` is `jacobian` of `grad`.
 """
 
 from __future__ import annotations

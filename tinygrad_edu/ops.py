@@ -1,4 +1,4 @@
-"""The table of primitives: each forward (numpy) beside its VJP (Tensor operations).
+"""The table of primitives: each numpy forward beside its VJP.
 
 Read this file as a table of derivatives. Each entry is
 
