@@ -90,7 +90,7 @@ class Primitive:
     with data `x` computes no gradient for `x`.
 
     A VJP is a formula that numpy arrays and Tensors both understand (`g * y`, `g @ w`,
-    primitives such as `sum(g, ...)`). The walk calls it on arrays when it needs only the
+    primitives such as `sigmoid(z)`). The walk calls it on arrays when it needs only the
     numbers, as `backward()` does, and on Tensors when it records the backward pass
     (`create_graph=True`): one formula gives first derivatives at numpy's speed and second
     derivatives by differentiating it. For that, a primitive called on arrays alone (no
