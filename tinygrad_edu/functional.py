@@ -73,10 +73,10 @@ def clip(x: Tensor, min=None, max=None) -> Tensor:
 
 
 def _detached_max(name: str, x: Tensor, dim: int) -> np.ndarray:
-    """The shift that keeps exp from overflowing. A constant: log-sum-exp does not depend on
-    it, so it needs no gradient (and ties in the max cannot disturb one)."""
-    m = np.max(x.data, axis=_dim(name, dim, x.ndim), keepdims=True)
-    return np.where(np.isfinite(m), m, 0)
+    """The shift that keeps exp from overflowing (`ops.exp_shift`, which log_softmax uses
+    too). A constant: log-sum-exp does not depend on it, so it needs no gradient (and ties
+    in the max cannot disturb one)."""
+    return ops.exp_shift(x.data, _dim(name, dim, x.ndim))
 
 
 def logsumexp(x: Tensor, dim: int, keepdim: bool = False) -> Tensor:

@@ -218,9 +218,16 @@ binary_cross_entropy_with_logits = Primitive(
     lambda g, out, z, y: -(g * z))
 
 
-def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+def exp_shift(x: np.ndarray, axis: int) -> np.ndarray:
+    """The maximum along `axis` (kept as a size-1 axis), 0 where it is not finite: what
+    log-sum-exp and softmax subtract so that exp never overflows. Their value does not
+    depend on the shift, so it is a constant, with no gradient of its own."""
     m = np.maximum.reduce(x, axis=axis, keepdims=True)
-    shifted = x - np.where(np.isfinite(m), m, 0)  # exp never overflows
+    return np.where(np.isfinite(m), m, 0)
+
+
+def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    shifted = x - exp_shift(x, axis)
     return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
