@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from .autograd import Primitive
-from .tensor import Tensor, wrap
+from .tensor import Tensor, _raw, wrap
 
 # ---------------------------------------------------------------------------------------
 # Helpers the VJPs share
@@ -55,12 +55,6 @@ def _unreduce(g: Tensor, shape: tuple[int, ...], axis: tuple[int, ...],
     if not keepdims and len(axis) < len(shape):  # a full reduction's 0-d g broadcasts as is
         g = reshape(g, shape=tuple(1 if i in axis else n for i, n in enumerate(shape)))
     return g if g.shape == shape else expand(g, shape=shape)
-
-
-def _numbers(x) -> np.ndarray:
-    """The array behind a Tensor, or the array itself: for masks and signs, which need no
-    gradient of their own."""
-    return x.data if isinstance(x, Tensor) else x
 
 
 def _constant(array: np.ndarray, like):
@@ -110,7 +104,7 @@ def _pow_vjp_exponent(g, out, x, p):
     # d(x^p) = x^p log(x) dp, taken as 0 where x <= 0 (no real logarithm there)
     if isinstance(x, (int, float)):  # a number base, as in 2 ** t
         return g * out * (float(np.log(x)) if x > 0 else 0.0)
-    return g * out * log(where(_numbers(x) > 0, x, 1))
+    return g * out * log(where(_raw(x) > 0, x, 1))
 
 
 pow = Primitive("pow", np.power, _pow_vjp_base, _pow_vjp_exponent)
@@ -129,7 +123,7 @@ log = Primitive("log", np.log,
 
 # d |x| = sign(x) dx (0 at x = 0, as in PyTorch)
 abs = Primitive("abs", np.abs,
-                lambda g, out, x: g * _constant(np.sign(_numbers(x)), g))
+                lambda g, out, x: g * _constant(np.sign(_raw(x)), g))
 
 # d tanh(x) = (1 - tanh(x)^2) dx
 tanh = Primitive("tanh", np.tanh,
@@ -244,7 +238,7 @@ log_softmax = Primitive("log_softmax", _log_softmax,
 def _maximum_share(x, y, g: Tensor) -> Tensor:
     """1 where x wins, 0 where y wins, 1/2 on ties (the gradient is shared, as in PyTorch).
     Either side may be a Python number (softplus uses maximum(x, 0))."""
-    x, y = (np.asarray(_numbers(v)) for v in (x, y))
+    x, y = (np.asarray(_raw(v)) for v in (x, y))
     return _constant((x > y) + 0.5 * (x == y), g)
 
 
@@ -274,8 +268,8 @@ sum = Primitive("sum", np.add.reduce,
 
 def _max_vjp(g, out, x, axis, keepdims):
     # The gradient goes to the entries equal to the maximum, shared evenly among ties
-    kept = _numbers(out) if keepdims else np.expand_dims(_numbers(out), axis)
-    share = (_numbers(x) == kept).astype(g.dtype)
+    kept = _raw(out) if keepdims else np.expand_dims(_raw(out), axis)
+    share = (_raw(x) == kept).astype(g.dtype)
     share /= share.sum(axis=axis, keepdims=True)  # in place: pooling makes this array large
     return _unreduce(g, x.shape, axis, keepdims) * _constant(share, g)
 

@@ -445,6 +445,8 @@ def _operand(value):
 
 
 def _raw(value):
+    """The array behind a Tensor; anything else as it is (a number, an array: what a VJP's
+    masks and signs are taken from, which need no gradient of their own)."""
     return value.data if isinstance(value, Tensor) else value
 
 
