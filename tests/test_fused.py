@@ -124,9 +124,11 @@ def test_fused_binary_cross_entropy_with_logits_matches_its_composition(data):
     second = [data.draw(values(shape, -2, 2)) for _ in range(2)]
     fused = lambda z, y: ops.binary_cross_entropy_with_logits(z, y)
     assert_same_derivatives(fused, composed_bce_with_logits, [z, y], upstream, second)
+    # softplus(z) - y z cancels where y = 1 and z is large: both forms round to a few ulps
+    # of |y z| <= 20, so the absolute tolerance is set by that, not by the small result
     np.testing.assert_allclose(fused(tg.Tensor(z), tg.Tensor(y)).numpy(),
                                composed_bce_with_logits(tg.Tensor(z), tg.Tensor(y)).numpy(),
-                               rtol=1e-12, atol=1e-15)
+                               rtol=1e-12, atol=1e-13)
 
 
 @given(data=st.data())
