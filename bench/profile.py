@@ -25,7 +25,7 @@ from collections import defaultdict
 from bench.run import STEPS
 from bench.workloads import KEYS, Workload, build
 from tinygrad_edu import ops
-from tinygrad_edu.autograd import Primitive
+from tinygrad_edu.primitive import Primitive
 
 
 def _timed(function, key: tuple[str, str], totals: dict, depth: list[int]):

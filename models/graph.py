@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_edu as tg
-import tinygrad_edu.functional as F
+import tinygrad_edu.nn.functional as F
 from tinygrad_edu import viz
 
 # A few rows of iris, so that the pictures stay small: 0-based rows 50-52 (versicolor),

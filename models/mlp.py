@@ -28,8 +28,7 @@ import numpy as np
 from tqdm import tqdm
 
 import tinygrad_edu as tg
-import tinygrad_edu.functional as F
-import tinygrad_edu.nn.functional as nnF
+import tinygrad_edu.nn.functional as F
 from models import common
 from tinygrad_edu import optim
 
@@ -100,9 +99,9 @@ def forward(net: Network, X) -> tg.Tensor:
     the loss applies that itself, in a form that cannot overflow."""
     a = X
     for W, b in zip(net.weights[:-1], net.biases[:-1], strict=True):
-        z = nnF.linear(a, W, b)  # a @ W.T + b, as one node of the graph
+        z = F.linear(a, W, b)  # a @ W.T + b, as one node of the graph
         a = z.sigmoid() if net.activation == "sigmoid" else z.relu()
-    return nnF.linear(a, net.weights[-1], net.biases[-1])
+    return F.linear(a, net.weights[-1], net.biases[-1])
 
 
 def loss(net: Network, X, Y, l1: float = 0.0, l2: float = 0.0) -> tg.Tensor:
@@ -120,9 +119,9 @@ def loss(net: Network, X, Y, l1: float = 0.0, l2: float = 0.0) -> tg.Tensor:
     else:
         cost = F.cross_entropy(z, Y)
     if l1:
-        cost = cost + l1 * nnF.l1_penalty(net.weights)
+        cost = cost + l1 * F.l1_penalty(net.weights)
     if l2:
-        cost = cost + (l2 / 2) * nnF.l2_penalty(net.weights)
+        cost = cost + (l2 / 2) * F.l2_penalty(net.weights)
     return cost
 
 

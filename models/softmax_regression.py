@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_edu as tg
-import tinygrad_edu.functional as F
+import tinygrad_edu.nn.functional as F
 from models.common import (
     Comparison,
     add_intercept,

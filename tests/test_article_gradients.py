@@ -16,7 +16,7 @@ from hypothesis.extra import numpy as hnp
 import tinygrad_edu as tg
 from tinygrad_edu.testing import strategies as tst
 
-F = tg.functional
+F = tg.nn.functional
 RTOL, ATOL = 1e-9, 1e-12
 
 

@@ -204,7 +204,7 @@ def _graph_with_intermediate():
     x = f64(1000)
     hidden = x.exp()
     y = (hidden * hidden).sum()
-    return x, y, weakref.ref(hidden), weakref.ref(hidden.data)
+    return x, y, weakref.ref(hidden), weakref.ref(hidden.array)
 
 
 def test_saved_tensors_are_freed_after_backward():
@@ -253,7 +253,7 @@ def test_gradients_have_the_dtype_of_their_tensor():
 
 
 # ---------------------------------------------------------------------------------------
-# DESIGN.md's first example, and the fused sigmoid against its composed definition
+# The README's first example, and the fused sigmoid against its composed definition
 # ---------------------------------------------------------------------------------------
 
 def test_design_first_example():

@@ -12,7 +12,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import ops
-from tinygrad_edu.conv import avg_pool2d, conv2d, max_pool2d
+from tinygrad_edu.nn.functional import avg_pool2d, conv2d, max_pool2d
 
 rng = np.random.default_rng(0)
 

@@ -12,7 +12,7 @@ import pytest
 
 import tinygrad_edu as tg
 
-F = tg.functional
+F = tg.nn.functional
 
 
 def x3() -> tg.Tensor:

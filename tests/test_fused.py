@@ -29,12 +29,12 @@ def composed_sigmoid(x):
 def composed_softplus(x):
     # relu(x) + log(1 + exp(-|x|)), with -|x| taken from the x <= 0 side at 0 so that both
     # terms are smooth there (abs's kink would make the derivative at 0 wrong)
-    minus_abs = tg.where(x.data > 0, -x, x)
-    return tg.where(x.data > 0, x, 0) + (1 + minus_abs.exp()).log()
+    minus_abs = tg.where(x.array > 0, -x, x)
+    return tg.where(x.array > 0, x, 0) + (1 + minus_abs.exp()).log()
 
 
 def composed_relu(x):
-    return tg.where(x.data > 0, x, 0)
+    return tg.where(x.array > 0, x, 0)
 
 
 def composed_bce(p, y):

@@ -49,7 +49,7 @@ def test_peak_memory_is_flat_over_epochs():
             currents.append(current)
     finally:
         tracemalloc.stop()
-    assert all(loss._node.inputs is None for loss in history), "a graph was not freed"
+    assert all(loss.node.inputs is None for loss in history), "a graph was not freed"
     # one step's graph holds about 50 KB of arrays; keeping the graphs of an epoch's twenty
     # steps would add a megabyte per epoch, so a 64 KB allowance separates flat from
     # growing (the history itself grows by twenty small tensors per epoch)
@@ -63,4 +63,4 @@ def test_holding_the_loss_does_not_hold_the_graph():
     loss = hidden.sum()
     del hidden
     loss.backward()
-    assert loss._node.inputs is None  # the sigmoid's output array is no longer reachable
+    assert loss.node.inputs is None  # the sigmoid's output array is no longer reachable

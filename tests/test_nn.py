@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-import tinygrad_edu.functional
+import tinygrad_edu.nn.functional
 from tinygrad_edu import nn
-from tinygrad_edu.conv import conv2d, max_pool2d
+from tinygrad_edu.nn.functional import conv2d, max_pool2d
 
 F = nn.functional
 
@@ -122,7 +122,7 @@ def test_state_dict_is_ordered_shares_memory_and_holds_no_graph():
     assert isinstance(state, OrderedDict)
     assert list(state) == ["0.weight", "0.bias", "4.weight", "4.bias"]
     assert not any(t.requires_grad for t in state.values())
-    model[0].weight.data[...] = 3
+    model[0].weight.array[...] = 3
     assert (state["0.weight"].numpy() == 3).all()
 
 
@@ -134,7 +134,7 @@ def test_state_dict_round_trip_gives_identical_predictions():
     result = target.load_state_dict(source.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     np.testing.assert_array_equal(source(x).numpy(), target(x).numpy())
-    source[0].weight.data[...] = 0          # copied, not shared
+    source[0].weight.array[...] = 0          # copied, not shared
     assert target[0].weight.numpy().any()
 
 
@@ -298,8 +298,8 @@ def test_init_statistics():
 
 def test_init_is_in_place_reproducible_and_keeps_dtype():
     t = tg.zeros(3, 4, dtype=tg.float64)
-    data = t.data
-    assert nn.init.normal_(t) is t and t.data is data and t.dtype == np.float64
+    data = t.array
+    assert nn.init.normal_(t) is t and t.array is data and t.dtype == np.float64
     tg.manual_seed(5)
     a = nn.init.uniform_(tg.zeros(10)).numpy().copy()
     tg.manual_seed(5)
@@ -334,7 +334,7 @@ def test_init_errors():
 # ---------------------------------------------------------------------------------------
 
 def test_nn_functional_reexports_every_function():
-    module = tinygrad_edu.functional
+    module = tinygrad_edu.nn.functional
     public = [name for name, f in inspect.getmembers(module, inspect.isfunction)
               if f.__module__ == module.__name__ and not name.startswith("_")]
     for name in public + ["conv2d", "max_pool2d", "avg_pool2d"]:

@@ -1,15 +1,16 @@
 """Every primitive, specified once and tested three ways: forward against numpy, gradcheck,
-gradgradcheck (STYLE.md point 9).
+gradgradcheck.
 
 `SPECS` holds one or more entries per primitive of `tinygrad_edu.ops`: how to draw its
 inputs (domain, shapes, broadcasting pairs for elementwise ops), how to call it, and a numpy
 reference for its forward. `test_every_primitive_has_a_spec` finds the primitives by
 introspection, so a new primitive without a spec fails the suite. `COMPOSITIONS` does the
-same for the functions of functional.py and the Tensor methods built from primitives.
+same for the functions of nn/functional.py and the Tensor methods built from primitives.
 
 Only the float arrays a spec draws are differentiated; everything else it draws (axes, an
 index, a boolean condition, an exponent number) is a parameter. gradcheck weights the
-output with a random upstream gradient (STYLE point 12), never a plain sum.
+output with a random upstream gradient, never a plain sum (a uniform upstream gradient
+would hide a transposed gradient).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from hypothesis.extra import numpy as hnp
 
 import tinygrad_edu as tg
 from tinygrad_edu import ops
-from tinygrad_edu.autograd import Primitive
+from tinygrad_edu.primitive import Primitive
 from tinygrad_edu.testing import strategies as tst
 
-F = tg.functional
+F = tg.nn.functional
 
 
 @dataclass(frozen=True)
@@ -436,6 +437,7 @@ SPECS: dict[str, Spec] = {
     "maximum": Spec(binary(distinct=True), tg.maximum, np.maximum, "maximum"),
     "where": Spec(wheres(), lambda x, y, condition: tg.where(condition, x, y),
                   lambda x, y, condition: np.where(condition, x, y), "where"),
+    "copy": Spec(unary(), lambda x: x.clone(), np.copy, "copy"),
     "cast": Spec(unary().map(lambda drawn: (drawn[0], {"dtype": np.longdouble})),
                  lambda x, dtype: ops.cast(x, dtype=dtype),
                  lambda x, dtype: x.astype(dtype), "cast"),
@@ -443,8 +445,8 @@ SPECS: dict[str, Spec] = {
                 np.sum, "sum"),
     "max": Spec(reductions(distinct=True),
                 lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims), np.max, "max"),
-    "reshape": Spec(reshapes(), lambda x, shape: ops.reshape(x, shape=shape), np.reshape,
-                    "reshape"),
+    "reshape": Spec(reshapes(), lambda x, shape: ops.reshape(x, shape=shape),
+                    lambda x, shape: np.reshape(x, shape), "reshape"),
     "permute": Spec(permutations(), lambda x, axes: ops.permute(x, axes=axes), np.transpose,
                     "permute"),
     "expand": Spec(expansions(), lambda x, shape: ops.expand(x, shape=shape),
@@ -479,7 +481,9 @@ SPECS: dict[str, Spec] = {
 
 
 COMPOSITIONS: dict[str, Spec] = {
-    "clip": Spec(clips(), lambda x, min, max: x.clip(min, max), np.clip),
+    "clip": Spec(clips(), lambda x, min, max: x.clip(min, max),
+                 lambda x, min, max: np.clip(x, -np.inf if min is None else min,
+                                             np.inf if max is None else max)),
     "sqrt": Spec(_no_params(tst.positive_arrays().map(lambda x: (x,))), lambda x: x.sqrt(),
                  np.sqrt),
     "minimum": Spec(binary(distinct=True), tg.minimum, np.minimum),
@@ -582,15 +586,27 @@ def _tensors(arrays, requires_grad: bool) -> list[tg.Tensor]:
 
 def check_forward(spec: Spec, arrays, params: dict, dtype) -> None:
     """The output equals numpy's, with its shape and dtype (0-d stays 0-d, float32 stays
-    float32), and the spec of a primitive really calls that primitive."""
+    float32), and the spec of a primitive really calls that primitive. The dtype wanted is
+    the inputs' own (or the one a cast asks for): numpy 1.26 would widen a 0-d float32
+    reference beside a Python number, which numpy 2 and the engine do not."""
     arrays = [a.astype(dtype) for a in arrays]
     out = spec.call(*_tensors(arrays, requires_grad=True), **params)
     expected = np.asarray(spec.reference(*arrays, **params))
     if spec.primitive is not None:
         assert out.grad_fn is not None and out.grad_fn.op.name == spec.primitive
-    assert out.shape == expected.shape and out.dtype == expected.dtype
+    assert out.shape == expected.shape and out.dtype == wanted_dtype(expected, arrays, params)
     tolerance = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(out.numpy(), expected, rtol=tolerance, atol=tolerance)
+
+
+def wanted_dtype(expected: np.ndarray, arrays, params: dict) -> np.dtype:
+    """numpy 2's dtype for the result: that of the float inputs and float array parameters
+    promoted together (dtypes alone, so numpy 1.26's value-based rule for 0-d arrays does
+    not enter), or the reference's own for a cast and for non-float results."""
+    if "dtype" in params or expected.dtype.kind != "f":
+        return expected.dtype
+    extra = [p.dtype for p in params.values() if isinstance(p, np.ndarray) and p.dtype.kind == "f"]
+    return np.result_type(*(a.dtype for a in arrays), *extra)
 
 
 # One test per case runs all three checks on each drawn input: drawing costs more than

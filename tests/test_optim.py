@@ -136,14 +136,14 @@ def test_steps_match_pytorchs_documented_algorithm(optimizer, reference, hyper):
 @pytest.mark.parametrize("optimizer, reference, hyper", CASES[::2])
 def test_float32_stays_float32_in_place(optimizer, reference, hyper):
     layer = nn.Linear(3, 2)
-    weight_array = layer.weight.data
+    weight_array = layer.weight.array
     opt = optimizer(layer.parameters(), **hyper)
     for _ in range(3):
         opt.zero_grad()
         ((layer(tg.Tensor(X.astype(np.float32))) - tg.Tensor(Y.astype(np.float32))) ** 2) \
             .mean().backward()
         opt.step()
-    assert layer.weight.data is weight_array and weight_array.dtype == np.float32
+    assert layer.weight.array is weight_array and weight_array.dtype == np.float32
     assert layer.bias.dtype == np.float32
 
 

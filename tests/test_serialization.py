@@ -30,7 +30,7 @@ def state() -> dict:
 
 
 def arrays(d: dict) -> dict:
-    return {k: v.data if isinstance(v, tg.Tensor) else v for k, v in d.items()}
+    return {k: v.array if isinstance(v, tg.Tensor) else v for k, v in d.items()}
 
 
 def test_round_trip_keeps_names_dtypes_and_values(tmp_path):
@@ -42,7 +42,7 @@ def test_round_trip_keeps_names_dtypes_and_values(tmp_path):
         got = loaded[name]
         assert isinstance(got, tg.Tensor) and not got.requires_grad
         assert got.dtype == expected.dtype and got.shape == expected.shape, name
-        assert np.array_equal(got.data, expected), name
+        assert np.array_equal(got.array, expected), name
 
 
 def test_the_file_is_plain_safetensors_with_pytorch_dtype_names(tmp_path):
@@ -63,7 +63,7 @@ def test_save_replaces_an_existing_file(tmp_path):
     path = tmp_path / "w.safetensors"
     tg.save({"w": np.zeros(2)}, path)
     tg.save({"w": np.ones(3)}, path)
-    assert tg.load(path)["w"].data.tolist() == [1.0, 1.0, 1.0]
+    assert tg.load(path)["w"].array.tolist() == [1.0, 1.0, 1.0]
     assert os.listdir(tmp_path) == ["w.safetensors"]
 
 

@@ -13,7 +13,7 @@ import tinygrad_edu as tg
 from tinygrad_edu.testing import strategies as tst
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
-F = tg.functional
+F = tg.nn.functional
 BOUND = 1e4
 DTYPES = [np.float32, np.float64]
 

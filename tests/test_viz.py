@@ -117,7 +117,7 @@ def test_gradients_appear_only_after_backward():
     picture = viz.draw_graph(loss)
     assert picture.source.count("|grad| =") == 7  # every tensor of the graph requires grad
     assert "|grad|" not in viz.draw_graph(loss, show_grads=False).source
-    a_grad = viz.labels.describe(a.grad.data, 6).replace("\n", "<BR/>")
+    a_grad = viz.labels.describe(a.grad.array, 6).replace("\n", "<BR/>")
     assert f"grad {a_grad}" in picture.source
 
 
@@ -127,7 +127,7 @@ def test_a_non_scalar_output_shows_only_the_leaves_gradients():
     y.backward(gradient=np.ones(2, dtype=np.float32), retain_graph=True)
     source = viz.draw_graph(y).source
     assert source.count("|grad| =") == 1  # x's .grad; the seed of y is not known here
-    assert f"grad {viz.labels.describe(x.grad.data, 6)}" in source
+    assert f"grad {viz.labels.describe(x.grad.array, 6)}" in source
 
 
 def test_the_same_graph_gives_the_same_dot_source():
@@ -164,13 +164,13 @@ def test_large_graphs_are_refused_and_long_chains_need_no_recursion():
 def test_backward_steps_follow_the_engine_and_match_tg_grad():
     loss, leaves = expression(c_shape=(3,))
     steps = viz.backward_steps(loss)
-    engine_order = [t for t in reversed(toposort([loss])) if t._node is not None]
+    engine_order = [t for t in reversed(toposort([loss])) if t.node is not None]
     assert [s.tensor for s in steps] == engine_order
     tensors = toposort([loss])
     totals = viz.total_gradients(loss, steps)
     expected = tg.grad(loss, tensors, retain_graph=True)
     for t, g in zip(tensors, expected, strict=True):
-        np.testing.assert_allclose(totals[id(t)].data, g.data, rtol=1e-6)
+        np.testing.assert_allclose(totals[id(t)].array, g.array, rtol=1e-6)
     assert all(t.grad is None for t in leaves)  # a replay stores nothing
 
 
@@ -180,19 +180,19 @@ def test_backward_steps_need_a_gradient_for_a_non_scalar_output():
         viz.backward_steps(x * 2)
     weights = np.array([3.0, -1.0], dtype=np.float32)
     (step,) = viz.backward_steps(x * 2, gradient=weights)
-    np.testing.assert_allclose(step.sent[0][2].data, [6.0, -2.0])
+    np.testing.assert_allclose(step.sent[0][2].array, [6.0, -2.0])
 
 
 def test_softmax_cross_entropy_sends_a_minus_y_over_n_to_the_logits():
     loss, params = graph_command.softmax_example()
     logits = next(t for t in toposort([loss]) if t.name == "logits z")
-    y = next(t for t in viz.walk_graph(loss).tensors() if t.name == "y").data
-    a = np.exp(logits.data) / np.exp(logits.data).sum(1, keepdims=True)
+    y = next(t for t in viz.walk_graph(loss).tensors() if t.name == "y").array
+    a = np.exp(logits.array) / np.exp(logits.array).sum(1, keepdims=True)
     expected = (a - y) / len(y)
     totals = viz.total_gradients(loss, viz.backward_steps(loss))
-    np.testing.assert_allclose(totals[id(logits)].data, expected, atol=1e-6)
+    np.testing.assert_allclose(totals[id(logits)].array, expected, atol=1e-6)
     loss.backward(retain_graph=True)
-    shown = viz.labels.describe(totals[id(logits)].data, 6).replace("\n", "<BR/>")
+    shown = viz.labels.describe(totals[id(logits)].array, 6).replace("\n", "<BR/>")
     assert f"grad {shown}" in viz.draw_graph(loss, params).source
 
 
@@ -319,8 +319,8 @@ def test_the_command_writes_each_format(tmp_path, capsys, example, suffix, view)
 def test_the_command_draws_each_example_after_one_backward():
     for name, example in graph_command.EXAMPLES.items():
         loss, params = example()
-        assert loss.data.shape == () and np.isfinite(loss.item()), name
-        leaves = [t for t in toposort([loss]) if t._node is None]
+        assert loss.array.shape == () and np.isfinite(loss.item()), name
+        leaves = [t for t in toposort([loss]) if t.node is None]
         assert {id(t) for t in leaves} == set(viz.walk.names_of(params)), name
 
 

@@ -9,8 +9,8 @@
 (2, 3)
 """
 
-from . import data, functional, nn, ops, optim, viz
-from .autograd import enable_grad, grad, hessian, is_grad_enabled, jacobian, no_grad
+from . import data, nn, ops, optim, viz
+from .autograd import grad, hessian, jacobian
 from .creation import (
     arange,
     eye,
@@ -24,7 +24,17 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .functional import relu, sigmoid, softmax, tanh
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .nn.functional import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    log_softmax,
+    logsumexp,
+    relu,
+    sigmoid,
+    softmax,
+    tanh,
+)
 from .serialization import load, save
 from .tensor import (
     Tensor,
@@ -42,9 +52,11 @@ from .tensor import (
 from .testing import gradcheck, gradgradcheck
 
 __all__ = [
-    "Tensor", "arange", "bool_", "cat", "data", "enable_grad", "eye", "float32", "float64",
-    "full", "functional", "viz", "grad", "gradcheck", "gradgradcheck", "hessian", "int64",
-    "is_grad_enabled", "jacobian", "load", "manual_seed", "matmul", "maximum", "minimum",
-    "nn", "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "save",
-    "sigmoid", "softmax", "stack", "tanh", "tensor", "where", "zeros", "zeros_like",
+    "Tensor", "arange", "binary_cross_entropy", "binary_cross_entropy_with_logits", "bool_",
+    "cat", "data", "enable_grad", "eye", "float32", "float64", "full", "grad", "gradcheck",
+    "gradgradcheck", "hessian", "int64", "is_grad_enabled", "jacobian", "load",
+    "log_softmax", "logsumexp", "manual_seed", "matmul", "maximum", "minimum", "nn",
+    "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "save",
+    "set_grad_enabled", "sigmoid", "softmax", "stack", "tanh", "tensor", "viz", "where",
+    "zeros", "zeros_like",
 ]

@@ -1,10 +1,10 @@
-"""The chain rule, run backwards: graph nodes, grad mode, the backward walk.
+"""The chain rule, run backwards: the walk from an output's gradient to its inputs'.
 
-Every Tensor produced by a primitive while grad mode is on remembers how it was made: a
-`Node` holding the primitive, its inputs and its parameters. `grad` walks those nodes from
-the outputs back to the inputs, in reverse topological order, and asks each primitive for
+Every tensor computed from tensors that require grad remembers how it was made: a node
+(see `primitive.py`) holding the primitive, its inputs and its parameters. `backprop` walks
+those nodes from the outputs back to the inputs, newest first, and asks each primitive for
 the vector-Jacobian product (VJP) of the gradient arriving at its output. Nothing here knows
-any primitive by name: the engine sees only `name`, `forward` and `vjps`.
+any primitive by name: the walk sees only a node's `op.vjps`, inputs and parameters.
 
 VJPs are formulas that arrays and Tensors both understand. A plain backward runs them on
 the arrays each node saved, at numpy's speed; with `create_graph=True` it runs them on
@@ -14,161 +14,144 @@ differentiating that graph gives second derivatives: `hessian` is `jacobian` of 
 
 from __future__ import annotations
 
-import functools
 import heapq
-import itertools
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .grad_mode import thread_state
+from .primitive import Node, VersionCounter
 from .tensor import Tensor, as_tensor, stack, wrap
 
-# ---------------------------------------------------------------------------------------
-# Grad mode: whether operations record nodes. Off inside `no_grad()` and during a backward
-# walk that does not create a graph, so that neither costs any bookkeeping.
-# ---------------------------------------------------------------------------------------
-
-class _GradMode:
-    enabled = True
-
-
-def is_grad_enabled() -> bool:
-    """True when operations on tensors that require grad are being recorded."""
-    return _GradMode.enabled
-
-
-class _SetGradMode:
-    """Context manager and decorator that sets grad mode and restores it on exit."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.previous: list[bool] = []
-
-    def __enter__(self):
-        self.previous.append(_GradMode.enabled)
-        _GradMode.enabled = self.enabled
-
-    def __exit__(self, *exc):
-        _GradMode.enabled = self.previous.pop()
-
-    def __call__(self, function: Callable) -> Callable:
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            with _SetGradMode(self.enabled):
-                return function(*args, **kwargs)
-        return wrapper
-
-
-def no_grad() -> _SetGradMode:
-    """Record nothing inside: `with tg.no_grad(): ...` or `@tg.no_grad()`.
-
-    >>> import tinygrad_edu as tg
-    >>> w = tg.ones(2, requires_grad=True)
-    >>> with tg.no_grad():
-    ...     y = w * 2
-    >>> y.requires_grad
-    False
-    """
-    return _SetGradMode(False)
-
-
-def enable_grad() -> _SetGradMode:
-    """Record again inside a `no_grad()` block (context manager or decorator)."""
-    return _SetGradMode(True)
-
-
-# ---------------------------------------------------------------------------------------
-# Primitives and nodes
-# ---------------------------------------------------------------------------------------
-
-class Primitive:
-    """An operation the engine differentiates: a numpy forward and one VJP per input.
-
-    `forward(*arrays, **params)` computes the output array. `vjps[i](g, out, *inputs,
-    **params)` returns the gradient for input i given the gradient `g` arriving at the
-    output `out`. Only the VJPs of inputs that need a gradient are ever called: `x @ W`
-    with data `x` computes no gradient for `x`.
-
-    A VJP is a formula that numpy arrays and Tensors both understand (`g * y`, `g @ w`,
-    primitives such as `sigmoid(z)`). The walk calls it on arrays when it needs only the
-    numbers, as `backward()` does, and on Tensors when it records the backward pass
-    (`create_graph=True`): one formula gives first derivatives at numpy's speed and second
-    derivatives by differentiating it. For that, a primitive called on arrays alone (no
-    Tensor among its inputs) is just its numpy forward, and returns an array.
-    """
-
-    __slots__ = ("name", "forward", "vjps")
-
-    def __init__(self, name: str, forward: Callable, *vjps: Callable):
-        self.name, self.forward, self.vjps = name, forward, vjps
-
-    def __call__(self, *inputs, **params):
-        arrays, tensors, record = [], False, False
-        for x in inputs:
-            if isinstance(x, Tensor):
-                arrays.append(x.data)
-                tensors = True
-                record = record or x.requires_grad
-            else:
-                arrays.append(x)
-        try:
-            data = self.forward(*arrays, **params)
-        except Exception as error:  # name the op and the shapes, not a numpy internal
-            raise _op_error(self.name, inputs, error) from None
-        if not tensors:
-            return data
-        if record and _GradMode.enabled:
-            return wrap(data, Node(self, inputs, arrays, params))
-        return wrap(data)
-
-    def __repr__(self) -> str:
-        return f"Primitive({self.name})"
-
-
-def _op_error(name: str, inputs: Sequence, error: Exception) -> Exception:
-    shapes = ", ".join(str(tuple(x.shape)) if isinstance(x, (Tensor, np.ndarray)) else repr(x)
-                       for x in inputs)
-    kind = builtin_kind(error)
-    message = str(error)
-    message = message if message.startswith(f"{name}:") else f"{name}: {message}"
-    return kind(f"{message} (inputs: {shapes})")
-
-
-_creation_order = itertools.count()
-
-
-def builtin_kind(error: Exception) -> type[Exception]:
-    """The builtin class to re-raise `error` as, with a clearer message (numpy's own
-    subclasses, such as its casting errors, cannot be built from a message alone)."""
-    for kind in (IndexError, TypeError, ValueError):
-        if isinstance(error, kind):
-            return kind
-    return ValueError
-
-
-class Node:
-    """How a tensor was made: the primitive, its inputs (the saved tensors) and params.
-
-    `arrays` are the inputs' numbers as the forward saw them (the same arrays, not copies):
-    what the VJPs get in a walk that records nothing. `order` counts nodes as they are
-    made: a node's inputs are always older than it, which is what the backward walk relies
-    on. `inputs` and `arrays` are set to None when a backward walk without `retain_graph`
-    frees the graph.
-    """
-
-    __slots__ = ("op", "inputs", "arrays", "params", "order")
-
-    def __init__(self, op: Primitive, inputs: tuple, arrays: list, params: dict):
-        self.op, self.inputs, self.arrays, self.params = op, inputs, arrays, params
-        self.order = next(_creation_order)
-
-    def __repr__(self) -> str:
-        return f"<{self.op.name} node>"
-
+Gradient = Tensor | np.ndarray  # an array, or a Tensor when the walk is recorded
 
 # ---------------------------------------------------------------------------------------
 # The backward walk
 # ---------------------------------------------------------------------------------------
+
+
+def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
+             keep: Callable[[Tensor], bool], retain_graph: bool, create_graph: bool,
+             on_step: Callable | None = None) -> dict[int, tuple[Tensor, Gradient]]:
+    """Run the chain rule from `outputs`; return {id(t): (t, dL/dt)} for each t kept.
+
+    The walk takes tensors from the most recently made to the oldest. Every tensor is made
+    after its inputs, so when the walk reaches a tensor, every operation that used it has
+    already sent its share of the gradient: the sum is complete, and each node runs exactly
+    once. PyTorch orders its walk the same way.
+
+    `keep(t)` says which gradients the caller wants (leaves for `backward`, the requested
+    inputs for `grad`). `on_step(t, g, sent)`, if given, sees each node as it runs, with
+    the gradients `sent` to its inputs as (position, input, gradient): the pictures use it.
+    """
+    pending = Pending()
+    for t, g in zip(outputs, grad_outputs):
+        if t.requires_grad:
+            pending.add(t, g if create_graph else g.array)
+    kept = {}
+    previous, thread_state.enabled = thread_state.enabled, create_graph  # record or not
+    try:
+        while pending.ready:
+            t, g = pending.pop_newest()         # every op that used t has sent its share
+            if keep(t):
+                kept[id(t)] = (t, g)
+            node = t.node
+            check_saved(node, t)                # not freed, not changed in place since
+            sent = run_vjps(node, g, t, create_graph)   # the chain rule at this op
+            for _, x, gx in sent:
+                pending.add(x, gx)              # pass the gradients on to its inputs
+            if on_step is not None:
+                on_step(t, g, sent)
+            if not retain_graph:
+                node.inputs = node.arrays = None    # free what the forward saved
+    finally:
+        thread_state.enabled = previous
+    for t, g in pending.leaves():
+        if keep(t):
+            kept[id(t)] = (t, g)
+    return kept
+
+
+class Pending:
+    """The gradients still adding up: one sum per tensor, and the tensors that have a node
+    in the order the walk takes them (a heap on the node's creation order, newest first).
+
+    Speed: leaves have no node to run, so they skip the heap and wait in a list (a heap
+    push and pop fewer per parameter; docs/performance.md measures the walk). Gradients
+    are popped when used, so intermediate gradients are freed as the walk goes.
+    """
+
+    __slots__ = ("sums", "ready", "waiting_leaves")
+
+    def __init__(self):
+        self.sums: dict[int, Gradient] = {}
+        self.ready: list[tuple[int, int, Tensor]] = []
+        self.waiting_leaves: list[Tensor] = []
+
+    def add(self, t: Tensor, g: Gradient) -> None:
+        """Add g to t's sum (with `+`, so that a recorded walk records the sum too)."""
+        key = id(t)
+        if key in self.sums:
+            self.sums[key] = self.sums[key] + g
+            return
+        self.sums[key] = g
+        if t.node is None:
+            self.waiting_leaves.append(t)
+        else:
+            heapq.heappush(self.ready, (-t.node.order, key, t))
+
+    def pop_newest(self) -> tuple[Tensor, Gradient]:
+        _, key, t = heapq.heappop(self.ready)
+        return t, self.sums.pop(key)
+
+    def leaves(self) -> list[tuple[Tensor, Gradient]]:
+        """The leaves and their complete gradients (once the heap is empty)."""
+        return [(t, self.sums[id(t)]) for t in self.waiting_leaves]
+
+
+def check_saved(node: Node, out: Tensor) -> None:
+    """Refuse a node whose saved numbers are gone or changed: freed by an earlier backward,
+    or changed in place since the forward (PyTorch's version check). Speed: the versions
+    are compared only if some tensor was changed in place after this node was made."""
+    if node.inputs is None:
+        raise RuntimeError(
+            f"backward: trying to backward through the graph a second time: the saved "
+            f"tensors of `{node.op.name}` were freed by an earlier backward. Pass "
+            f"retain_graph=True to that first backward() or tg.grad() call.")
+    if VersionCounter.last_change > node.order:
+        node.check_versions(out)
+
+
+def run_vjps(node: Node, g: Gradient, out: Tensor,
+             create_graph: bool) -> list[tuple[int, Tensor, Gradient]]:
+    """The chain rule at one node: for each input that requires grad, its VJP applied to
+    g, on Tensors when the walk is recorded and on their arrays otherwise."""
+    sent = []
+    if create_graph:
+        args = [node.input(i) for i in range(len(node.inputs))]
+    else:
+        args, out = node.arrays, out.array
+    for i, x in enumerate(node.inputs):
+        if not isinstance(x, Tensor):
+            continue
+        if x.node is not None and x.node.order > node.order:
+            x = node.input(i)  # changed in place since: send to the tensor as it was
+        if x.requires_grad:
+            gx = node.op.vjps[i](g, out, *args, **node.params)
+            if gx.shape != x.array.shape or gx.dtype is not x.array.dtype:
+                gx = checked(node, i, x, gx)
+            sent.append((i, x, gx))
+    return sent
+
+
+def checked(node: Node, i: int, x: Tensor, gx: Gradient) -> Gradient:
+    """A VJP's result of the wrong shape is a bug in that VJP: say which. One of another
+    dtype (a float32 input in a float64 operation) is cast, so x.grad keeps x's dtype."""
+    if gx.shape != x.shape:
+        raise RuntimeError(f"backward: the VJP of `{node.op.name}` for input {i} returned "
+                           f"shape {gx.shape}, expected {x.shape}")
+    return gx if gx.dtype == x.dtype else gx.astype(x.dtype)
+
 
 def toposort(outputs: Sequence[Tensor]) -> list[Tensor]:
     """The tensors that require grad and lead to `outputs`, each after all of its inputs:
@@ -184,106 +167,16 @@ def toposort(outputs: Sequence[Tensor]) -> list[Tensor]:
         if id(t) in found:
             continue
         found[id(t)] = t
-        if t._node is not None and t._node.inputs is not None:
-            todo.extend(x for x in t._node.inputs if isinstance(x, Tensor) and x.requires_grad)
-    return sorted(found.values(), key=lambda t: -1 if t._node is None else t._node.order)
+        node = t.node
+        if node is not None and node.inputs is not None:
+            inputs = (node.input(i) for i in range(len(node.inputs)))
+            todo.extend(x for x in inputs if isinstance(x, Tensor) and x.requires_grad)
+    return sorted(found.values(), key=lambda t: -1 if t.node is None else t.node.order)
 
 
-Gradient = Tensor | np.ndarray  # an array, or a Tensor when the walk is recorded
-
-
-def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
-             keep: Callable[[Tensor], bool], retain_graph: bool, create_graph: bool,
-             on_step: Callable | None = None) -> dict[int, tuple[Tensor, Gradient]]:
-    """Run the chain rule from `outputs`; return {id(t): (t, dL/dt)} for each t kept.
-
-    The walk handles tensors from the most recently made to the oldest (a heap ordered by
-    `Node.order`). Every tensor is made after its inputs, so when the walk reaches a tensor,
-    every operation that used it has already sent its share of the gradient: the sum in
-    `pending` is complete, and each node runs exactly once. PyTorch orders its walk the same
-    way. Gradients are popped from `pending` when used, so intermediate gradients are freed
-    as the walk goes. Leaves have no node to run: their gradients add up in `pending` and
-    are complete when the heap is empty.
-
-    Gradients are numpy arrays, or Tensors when `create_graph` records the walk (see
-    `Primitive`). `keep(t)` says which gradients the caller wants (leaves for `backward`,
-    the requested inputs for `grad`). `on_step(t, g, sent)`, if given, sees each node as it
-    runs, with the gradients `sent` to its inputs as (position, input, gradient): the
-    pictures use it.
-    """
-    pending: dict[int, Gradient] = {}
-    ready: list[tuple[int, int, Tensor]] = []
-    leaves: list[Tensor] = []
-    kept = {}
-    previous, _GradMode.enabled = _GradMode.enabled, create_graph
-    try:
-        for t, g in zip(outputs, grad_outputs):
-            if t.requires_grad:
-                _receive(t, g if create_graph else g.data, pending, ready, leaves)
-        while ready:
-            _, key, t = heapq.heappop(ready)
-            g = pending.pop(key)
-            if keep(t):
-                kept[key] = (t, g)
-            node = t._node
-            if node.inputs is None:
-                raise RuntimeError(
-                    f"backward: trying to backward through the graph a second time: the "
-                    f"saved tensors of `{node.op.name}` were freed by an earlier backward. "
-                    f"Pass retain_graph=True to that first backward() or tg.grad() call.")
-            sent = _run_vjps(node, g, t, create_graph)
-            for _, x, gx in sent:
-                _receive(x, gx, pending, ready, leaves)
-            if on_step is not None:
-                on_step(t, g, sent)
-            if not retain_graph:
-                node.inputs = node.arrays = None
-    finally:  # a `with` block, without its cost on every backward()
-        _GradMode.enabled = previous
-    for t in leaves:
-        if keep(t):
-            kept[id(t)] = (t, pending[id(t)])
-    return kept
-
-
-def _receive(t: Tensor, g: Gradient, pending: dict[int, Gradient], ready: list,
-             leaves: list) -> None:
-    """Add g to t's pending gradient; the first contribution puts t on the heap, or on the
-    list of leaves."""
-    key = id(t)
-    if key in pending:
-        pending[key] = pending[key] + g
-    else:
-        pending[key] = g
-        if t._node is None:
-            leaves.append(t)
-        else:
-            heapq.heappush(ready, (-t._node.order, key, t))
-
-
-def _run_vjps(node: Node, g: Gradient, out: Tensor,
-              create_graph: bool) -> list[tuple[int, Tensor, Gradient]]:
-    """The gradient for each input that requires one: the primitive's VJPs, on Tensors when
-    the walk is recorded and on their arrays otherwise, each result checked."""
-    inputs, sent = node.inputs, []
-    args, out = (inputs, out) if create_graph else (node.arrays, out.data)
-    for i, x in enumerate(inputs):
-        if isinstance(x, Tensor) and x.requires_grad:
-            gx = node.op.vjps[i](g, out, *args, **node.params)
-            if gx.shape != x.data.shape or gx.dtype is not x.data.dtype:
-                gx = _checked(node, i, x, gx)
-            sent.append((i, x, gx))
-    return sent
-
-
-def _checked(node: Node, i: int, x: Tensor, gx: Gradient) -> Gradient:
-    """A VJP's result of the wrong shape is a bug in that VJP: say which. One of another
-    dtype (a float32 input in a float64 operation) is cast, so x.grad keeps x's dtype."""
-    if gx.shape != x.shape:
-        raise RuntimeError(f"backward: the VJP of `{node.op.name}` for input {i} returned "
-                           f"shape {gx.shape}, expected {x.shape}")
-    return gx if gx.dtype == x.dtype else gx.astype(x.dtype)
-
+# ---------------------------------------------------------------------------------------
+# backward, grad, jacobian, hessian
+# ---------------------------------------------------------------------------------------
 
 def seed_gradients(outputs: Sequence[Tensor], grad_outputs, caller: str) -> list[Tensor]:
     if grad_outputs is None:
@@ -306,11 +199,11 @@ def seed_gradients(outputs: Sequence[Tensor], grad_outputs, caller: str) -> list
 
 def _unit_seed(t: Tensor, caller: str) -> Tensor:
     """d t / d t = 1, for a scalar output t."""
-    if t.data.size != 1:
+    if t.array.size != 1:
         raise RuntimeError(
             f"{caller}: grad can be implicitly created only for scalar outputs, but "
             f"the output has shape {t.shape}; pass a gradient of that shape")
-    return wrap(np.array(1, dtype=t.data.dtype).reshape(t.data.shape))
+    return wrap(np.array(1, dtype=t.dtype).reshape(t.shape))
 
 
 def _as_list(tensors) -> list:
@@ -328,19 +221,19 @@ def backward(tensor: Tensor, gradient=None, retain_graph: bool = False,
                            "(was it computed under no_grad(), or from data only?)")
     seeds = seed_gradients([tensor], None if gradient is None else [gradient], "backward")
     kept = backprop([tensor], seeds, _fills_grad, retain_graph or create_graph, create_graph)
-    owners = {id(_owner(seeds[0].data))}
+    owners = {id(_owner(seeds[0].array))}
     for t, g in kept.values():
         if create_graph:  # the accumulation is part of the graph to differentiate
             t.grad = g if t.grad is None else t.grad + g
         elif t.grad is not None:
-            t.grad = wrap(t.grad.data + g)
+            t.grad = wrap(t.grad.array + g)
         else:
             t.grad = wrap(_own_memory(g, owners))
 
 
 def _fills_grad(t: Tensor) -> bool:
     """Whether backward() stores t's gradient in t.grad: leaves, and tensors that asked."""
-    return t._node is None or t._retains_grad
+    return t.node is None or t.retains_grad
 
 
 def _owner(array: np.ndarray) -> np.ndarray:
@@ -433,7 +326,7 @@ def hessian(f: Callable[[Tensor], Tensor], x, create_graph: bool = False) -> Ten
     """
     def gradient(x: Tensor) -> Tensor:
         y = f(x)
-        if y.data.size != 1:
+        if y.array.size != 1:
             raise ValueError(f"hessian: f must return a scalar, got shape {y.shape}")
         (g,) = grad(y, x, create_graph=True, allow_unused=True)
         return g if g is not None else x * 0

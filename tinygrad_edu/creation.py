@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import Tensor, _shape_args, _to_array, as_dtype, float32
+from .tensor import Tensor, as_dtype, float32, shape_args, to_array
 
 _generator = np.random.default_rng()
 
@@ -29,11 +29,11 @@ def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = Non
     >>> tg.tensor([[1.0, 2.0]], requires_grad=True)
     tensor([[1., 2.]], requires_grad=True)
     """
-    return Tensor(_to_array(data, dtype, copy=True), requires_grad=requires_grad, name=name)
+    return Tensor(to_array(data, dtype, copy=True), requires_grad=requires_grad, name=name)
 
 
 def _filled(fill, size, dtype, requires_grad) -> Tensor:
-    shape = _shape_args(size)
+    shape = shape_args(size)
     return Tensor(np.full(shape, fill, dtype=as_dtype(dtype or float32)),
                   requires_grad=requires_grad)
 
@@ -75,11 +75,11 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
 
 def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
-    data = _generator.random(_shape_args(size), dtype=as_dtype(dtype or float32))
+    data = _generator.random(shape_args(size), dtype=as_dtype(dtype or float32))
     return Tensor(data, requires_grad=requires_grad)
 
 
 def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """Standard normal N(0, 1)."""
-    data = _generator.standard_normal(_shape_args(size), dtype=as_dtype(dtype or float32))
+    data = _generator.standard_normal(shape_args(size), dtype=as_dtype(dtype or float32))
     return Tensor(data, requires_grad=requires_grad)

@@ -4,23 +4,28 @@ Read this file as a table of derivatives. Each entry is
 
     name = Primitive("name", numpy_forward,
                      vjp_for_input_0,      # d(out)/d(input 0), applied to g
-                     vjp_for_input_1, ...)
+                     vjp_for_input_1, ...,
+                     formulas=(...),       # the VJPs as short text, for pictures and docs
+                     saves=(...))          # what each VJP reads (the version check)
 
 and every VJP has the one signature `vjp(g, out, *inputs, **params)`: `g` is the gradient
 arriving at the output `out`, and the result is the gradient for that input, of the input's
 shape. VJPs are formulas that numpy arrays and Tensors both understand (`g * y`, `g @ w`,
-`x.mT`, `g.sum(axis=0)`, and the primitives of this table, such as `sigmoid(z)`). A plain
-`backward()` runs them on arrays, at numpy's speed; with `create_graph=True` it runs them
-on Tensors, so the backward pass is itself recorded and can be differentiated: that is
-where second derivatives (`tg.hessian`) come from.
+`matrix_transpose(x)`, `g.sum(axis=0)`, and the primitives of this table, such as
+`sigmoid(z)`). A plain `backward()` runs them on arrays, at numpy's speed; with
+`create_graph=True` it runs them on Tensors, so the backward pass is itself recorded and can
+be differentiated: that is where second derivatives (`tg.hessian`) come from.
 
 Elementwise primitives see inputs of equal shape: the Tensor layer inserts an `expand`
 node where numpy would broadcast, and `expand`'s VJP, `sum_to`, is the one place where a
 gradient is summed back over broadcast axes. Everything not in this table (softmax,
-logsumexp, most losses, convolution) is a composition in `functional.py`, and its gradient
-is never written by hand. The few compositions fused into one entry here (sigmoid,
+logsumexp, most losses, convolution) is a composition in `nn/functional.py`, and its
+gradient is never written by hand. The few compositions fused into one entry here (sigmoid,
 softplus, relu, log_softmax, linear and the binary cross entropies) say why beside them,
 and tests/test_fused.py checks each against autodiff through its composed form.
+
+This file knows no Tensor class (it imports only `primitive.py`): masks and signs are taken
+from plain arrays (`unwrap`), and constants join a formula through `constant_like`.
 """
 
 from __future__ import annotations
@@ -31,14 +36,13 @@ import math
 
 import numpy as np
 
-from .autograd import Primitive
-from .tensor import Tensor, _raw, wrap
+from .primitive import Primitive, constant_like, unwrap
 
 # ---------------------------------------------------------------------------------------
 # Helpers the VJPs share
 # ---------------------------------------------------------------------------------------
 
-def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
+def sum_to(g, shape: tuple[int, ...]):
     """Sum a broadcast gradient back to `shape`: over the leading axes numpy prepended and
     over the axes where `shape` has size 1. The only un-broadcasting in the engine."""
     if g.shape == shape:
@@ -49,19 +53,12 @@ def sum_to(g: Tensor, shape: tuple[int, ...]) -> Tensor:
     return g.sum(axis=axes, keepdims=True).reshape(shape)
 
 
-def _unreduce(g: Tensor, shape: tuple[int, ...], axis: tuple[int, ...],
-              keepdims: bool) -> Tensor:
+def _unreduce(g, shape: tuple[int, ...], axis: tuple[int, ...],
+              keepdims: bool):
     """Spread the gradient of a reduction back over the axes that were reduced."""
     if not keepdims and len(axis) < len(shape):  # a full reduction's 0-d g broadcasts as is
         g = reshape(g, shape=tuple(1 if i in axis else n for i, n in enumerate(shape)))
     return g if g.shape == shape else expand(g, shape=shape)
-
-
-def _constant(array: np.ndarray, like):
-    """A factor with no gradient of its own (a mask, a sign) in the dtype of `like`: an
-    array beside arrays, a constant Tensor beside Tensors."""
-    array = array.astype(like.dtype, copy=False)
-    return wrap(array) if isinstance(like, Tensor) else array
 
 
 # ---------------------------------------------------------------------------------------
@@ -71,26 +68,31 @@ def _constant(array: np.ndarray, like):
 # d(x + y) = dx + dy
 add = Primitive("add", np.add,
                 lambda g, out, x, y: g,
-                lambda g, out, x, y: g)
+                lambda g, out, x, y: g,
+                formulas=("g", "g"), saves=("", ""))
 
 # d(x - y) = dx - dy
 sub = Primitive("sub", np.subtract,
                 lambda g, out, x, y: g,
-                lambda g, out, x, y: -g)
+                lambda g, out, x, y: -g,
+                formulas=("g", "-g"), saves=("", ""))
 
 # d(x y) = y dx + x dy
 mul = Primitive("mul", np.multiply,
                 lambda g, out, x, y: g * y,
-                lambda g, out, x, y: g * x)
+                lambda g, out, x, y: g * x,
+                formulas=("g * y", "g * x"), saves=("y", "x"))
 
 # d(x / y) = dx / y - (x / y^2) dy = dx / y - (out / y) dy
 div = Primitive("div", np.divide,
                 lambda g, out, x, y: g / y,
-                lambda g, out, x, y: -g * out / y)
+                lambda g, out, x, y: -g * out / y,
+                formulas=("g / y", "-g * out / y"), saves=("y", "out y"))
 
 # d(-x) = -dx
 neg = Primitive("neg", np.negative,
-                lambda g, out, x: -g)
+                lambda g, out, x: -g,
+                formulas=("-g",), saves=("",))
 
 
 def _pow_vjp_base(g, out, x, p):
@@ -104,10 +106,12 @@ def _pow_vjp_exponent(g, out, x, p):
     # d(x^p) = x^p log(x) dp, taken as 0 where x <= 0 (no real logarithm there)
     if isinstance(x, (int, float)):  # a number base, as in 2 ** t
         return g * out * (float(np.log(x)) if x > 0 else 0.0)
-    return g * out * log(where(_raw(x) > 0, x, 1))
+    return g * out * log(where(unwrap(x) > 0, x, 1))
 
 
-pow = Primitive("pow", np.power, _pow_vjp_base, _pow_vjp_exponent)
+pow = Primitive("pow", np.power, _pow_vjp_base, _pow_vjp_exponent,
+                formulas=("g * p * x ** (p - 1)", "g * out * log(x)"),
+                saves=("x p", "out x"))
 
 # ---------------------------------------------------------------------------------------
 # Elementwise functions
@@ -115,19 +119,23 @@ pow = Primitive("pow", np.power, _pow_vjp_base, _pow_vjp_exponent)
 
 # d exp(x) = exp(x) dx: save the output, not the input
 exp = Primitive("exp", np.exp,
-                lambda g, out, x: g * out)
+                lambda g, out, x: g * out,
+                formulas=("g * out",), saves=("out",))
 
 # d log(x) = dx / x
 log = Primitive("log", np.log,
-                lambda g, out, x: g / x)
+                lambda g, out, x: g / x,
+                formulas=("g / x",), saves=("x",))
 
 # d |x| = sign(x) dx (0 at x = 0, as in PyTorch)
 abs = Primitive("abs", np.abs,
-                lambda g, out, x: g * _constant(np.sign(_raw(x)), g))
+                lambda g, out, x: g * constant_like(np.sign(unwrap(x)), g),
+                formulas=("g * sign(x)",), saves=("x",))
 
 # d tanh(x) = (1 - tanh(x)^2) dx
 tanh = Primitive("tanh", np.tanh,
-                 lambda g, out, x: g * (1 - out * out))
+                 lambda g, out, x: g * (1 - out * out),
+                 formulas=("g * (1 - out * out)",), saves=("out",))
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -139,7 +147,8 @@ def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
 # Fused for stability and speed (one node instead of four; tests check it against autodiff
 # through 1 / (1 + exp(-x))). d sigmoid(x) = sigmoid(x) (1 - sigmoid(x)) dx
 sigmoid = Primitive("sigmoid", _stable_sigmoid,
-                    lambda g, out, x: g * out * (1 - out))
+                    lambda g, out, x: g * out * (1 - out),
+                    formulas=("g * out * (1 - out)",), saves=("out",))
 
 
 # Fused for speed: np.maximum is an order of magnitude faster than np.where on large arrays
@@ -147,7 +156,8 @@ sigmoid = Primitive("sigmoid", _stable_sigmoid,
 # d relu(x) = [x > 0] dx, so the gradient at exactly 0 is 0, as in PyTorch (the boolean
 # mask multiplies as 0 and 1 and keeps g's dtype)
 relu = Primitive("relu", lambda x: np.maximum(x, 0),
-                 lambda g, out, x: g * (x > 0))
+                 lambda g, out, x: g * (x > 0),
+                 formulas=("g * (x > 0)",), saves=("x",))
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:
@@ -159,7 +169,8 @@ def _softplus(x: np.ndarray) -> np.ndarray:
 # Fused for stability and speed (one node instead of seven; tests check it against autodiff
 # through relu(x) + log(1 + exp(-|x|))). d softplus(x) = sigmoid(x) dx
 softplus = Primitive("softplus", _softplus,
-                     lambda g, out, x: g * sigmoid(x))
+                     lambda g, out, x: g * sigmoid(x),
+                     formulas=("g * sigmoid(x)",), saves=("x",))
 
 
 LOG_FLOOR = -100.0  # PyTorch floors log(p) at -100, so p = 0 or 1 gives a finite loss
@@ -193,8 +204,10 @@ def _bce_vjp_y(g, out, p, y):
 # check its VJPs against autodiff through that composition). Its VJP for p is the loss's
 # own derivative, (p - y) / (p (1 - p)); the article's `a - y` appears only when the chain
 # rule multiplies it by sigmoid's p (1 - p).
-binary_cross_entropy = Primitive("binary_cross_entropy", _binary_cross_entropy,
-                                 _bce_vjp_p, _bce_vjp_y)
+binary_cross_entropy = Primitive(
+    "binary_cross_entropy", _binary_cross_entropy, _bce_vjp_p, _bce_vjp_y,
+    formulas=("g * (p - y) / (p * (1 - p))", "g * (log(1 - p) - log(p))"),
+    saves=("p y", "p"))
 
 
 def _bce_with_logits(z: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -209,7 +222,8 @@ def _bce_with_logits(z: np.ndarray, y: np.ndarray) -> np.ndarray:
 binary_cross_entropy_with_logits = Primitive(
     "binary_cross_entropy_with_logits", _bce_with_logits,
     lambda g, out, z, y: g * (sigmoid(z) - y),
-    lambda g, out, z, y: -(g * z))
+    lambda g, out, z, y: -(g * z),
+    formulas=("g * (sigmoid(z) - y)", "-g * z"), saves=("z y", "z"))
 
 
 def exp_shift(x: np.ndarray, axis: int) -> np.ndarray:
@@ -232,30 +246,40 @@ def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
 # Behind the cross entropy's pick of -log softmax at the target, the chain rule turns
 # this into the article's softmax(z) - y.
 log_softmax = Primitive("log_softmax", _log_softmax,
-                        lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True))
+                        lambda g, out, x, axis: g - exp(out) * g.sum(axis=axis, keepdims=True),
+                        formulas=("g - softmax(x) * sum(g)",), saves=("out",))
 
 
-def _maximum_share(x, y, g: Tensor) -> Tensor:
+def _maximum_share(x, y, g):
     """1 where x wins, 0 where y wins, 1/2 on ties (the gradient is shared, as in PyTorch).
     Either side may be a Python number (softplus uses maximum(x, 0))."""
-    x, y = (np.asarray(_raw(v)) for v in (x, y))
-    return _constant((x > y) + 0.5 * (x == y), g)
+    x, y = (np.asarray(unwrap(v)) for v in (x, y))
+    return constant_like((x > y) + 0.5 * (x == y), g)
 
 
 # d max(x, y) = [x > y] dx + [x < y] dy, ties split evenly
 maximum = Primitive("maximum", np.maximum,
                     lambda g, out, x, y: g * _maximum_share(x, y, g),
-                    lambda g, out, x, y: g * _maximum_share(y, x, g))
+                    lambda g, out, x, y: g * _maximum_share(y, x, g),
+                    formulas=("g * [x > y] (1/2 on ties)", "g * [y > x] (1/2 on ties)"),
+                    saves=("x y", "x y"))
 
 # where(c, x, y): the gradient goes to x where c holds and to y elsewhere; none to c
 where = Primitive("where", np.where,
                    None,
                    lambda g, out, c, x, y: where(c, g, 0),
-                   lambda g, out, c, x, y: where(c, 0, g))
+                   lambda g, out, c, x, y: where(c, 0, g),
+                   formulas=("", "where(c, g, 0)", "where(c, 0, g)"), saves=("", "c", "c"))
+
+# A copy in new memory (clone); the gradient passes unchanged
+copy = Primitive("copy", np.copy,
+                 lambda g, out, x: g,
+                 formulas=("g",), saves=("",))
 
 # A change of dtype; the gradient is cast back
 cast = Primitive("cast", lambda x, dtype: x.astype(dtype),
-                 lambda g, out, x, dtype: cast(g, dtype=x.dtype))
+                 lambda g, out, x, dtype: cast(g, dtype=x.dtype),
+                 formulas=("g cast back to x's dtype",), saves=("",))
 
 # ---------------------------------------------------------------------------------------
 # Reductions (axis is a tuple of non-negative axes, normalised by the Tensor layer)
@@ -263,29 +287,33 @@ cast = Primitive("cast", lambda x, dtype: x.astype(dtype),
 
 # d sum(x) = sum(dx): every entry receives the gradient of the sum it fed
 sum = Primitive("sum", np.add.reduce,
-                lambda g, out, x, axis, keepdims: _unreduce(g, x.shape, axis, keepdims))
+                lambda g, out, x, axis, keepdims: _unreduce(g, x.shape, axis, keepdims),
+                formulas=("g spread over the summed axes",), saves=("",))
 
 
 def _max_vjp(g, out, x, axis, keepdims):
     # The gradient goes to the entries equal to the maximum, shared evenly among ties
-    kept = _raw(out) if keepdims else np.expand_dims(_raw(out), axis)
-    share = (_raw(x) == kept).astype(g.dtype)
+    kept = unwrap(out) if keepdims else np.expand_dims(unwrap(out), axis)
+    share = (unwrap(x) == kept).astype(g.dtype)
     share /= share.sum(axis=axis, keepdims=True)  # in place: pooling makes this array large
-    return _unreduce(g, x.shape, axis, keepdims) * _constant(share, g)
+    return _unreduce(g, x.shape, axis, keepdims) * constant_like(share, g)
 
 
-max = Primitive("max", np.maximum.reduce, _max_vjp)
+max = Primitive("max", np.maximum.reduce, _max_vjp,
+                formulas=("g to the maxima (shared on ties)",), saves=("out x",))
 
 # ---------------------------------------------------------------------------------------
 # Shapes: views of the same numbers; their VJPs undo the move
 # ---------------------------------------------------------------------------------------
 
-reshape = Primitive("reshape", np.reshape,
-                    lambda g, out, x, shape: g.reshape(x.shape))
+reshape = Primitive("reshape", lambda x, shape: x.reshape(shape),
+                    lambda g, out, x, shape: g.reshape(x.shape),
+                    formulas=("g reshaped back",), saves=("",), view=True)
 
 permute = Primitive("permute", np.transpose,
                     lambda g, out, x, axes: permute(
-                        g, axes=tuple(sorted(range(len(axes)), key=axes.__getitem__))))
+                        g, axes=tuple(sorted(range(len(axes)), key=axes.__getitem__))),
+                    formulas=("g permuted back",), saves=("",), view=True)
 
 def _broadcast(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     # numpy's broadcast_to makes a view (no copy) but costs microseconds of Python: for
@@ -299,7 +327,8 @@ def _broadcast(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 # Broadcasting copies x along new or size-1 axes, so its VJP sums them back
 expand = Primitive("expand", _broadcast,
-                   lambda g, out, x, shape: sum_to(g, x.shape))
+                   lambda g, out, x, shape: sum_to(g, x.shape),
+                   formulas=("g summed over the broadcast axes",), saves=("",), view=True)
 
 
 def _has_integer_array(index) -> bool:
@@ -320,9 +349,12 @@ def _scatter_add(g: np.ndarray, index, shape) -> np.ndarray:
 # x[index] (slices, integers, integer arrays, boolean masks) and its adjoint, scatter_add;
 # each is the other's VJP, so second derivatives of indexing work too
 getitem = Primitive("getitem", lambda x, index: x[index],
-                    lambda g, out, x, index: scatter_add(g, index=index, shape=x.shape))
+                    lambda g, out, x, index: scatter_add(g, index=index, shape=x.shape),
+                    formulas=("g put back at the index (zeros elsewhere)",), saves=("",),
+                    view=True)
 scatter_add = Primitive("scatter_add", _scatter_add,
-                        lambda g, out, x, index, shape: getitem(g, index=index))
+                        lambda g, out, x, index, shape: getitem(g, index=index),
+                        formulas=("g[index]",), saves=("",))
 
 
 def _slice_of_input(k: int):
@@ -336,20 +368,26 @@ def _slice_of_input(k: int):
 def cat(n: int) -> Primitive:
     """Concatenation of n tensors along `axis`; input k's gradient is its slice of g."""
     return Primitive("cat", lambda *arrays, axis: np.concatenate(arrays, axis),
-                     *[_slice_of_input(k) for k in range(n)])
+                     *[_slice_of_input(k) for k in range(n)],
+                     formulas=("g's slice for this input",) * n, saves=("",) * n)
 
 
 # ---------------------------------------------------------------------------------------
 # Matrix product (numpy's rules: 1-D operands are promoted, batch axes broadcast)
 # ---------------------------------------------------------------------------------------
 
-def _times_transposed(a: Tensor, b: Tensor) -> Tensor:
+def matrix_transpose(a):
+    """The last two axes swapped (numpy 2's `a.mT`, which numpy 1.26 lacks)."""
+    return a.swapaxes(-1, -2)
+
+
+def _times_transposed(a, b):
     """a @ b^T. For matrices with fewer rows in a than in b it is computed as (b @ a^T)^T:
     the same numbers, but OpenBLAS runs a long, thin product about 1.7x faster with the
     taller operand on the left (the gradient of conv2d's filters is such a product)."""
     if a.ndim == 2 and b.ndim == 2 and a.shape[0] < b.shape[0]:
-        return (b @ a.mT).mT
-    return a @ b.mT
+        return matrix_transpose(b @ matrix_transpose(a))
+    return a @ matrix_transpose(b)
 
 
 def _matmul_vjp_x(g, out, x, y):
@@ -365,16 +403,17 @@ def _matmul_vjp_x(g, out, x, y):
 def _matmul_vjp_y(g, out, x, y):
     # d(x @ y) = x @ dy, so the gradient for y is x^T @ g
     if x.ndim == 2 and y.ndim == 1:  # X @ beta, as in regression: X^T g needs no promotion
-        return x.mT @ g
+        return matrix_transpose(x) @ g
     if y.ndim == 1:
         g = g[..., None]
     if x.ndim == 1:
         g, x = g[..., None, :], x[None]
-    gy = x.mT @ g
+    gy = matrix_transpose(x) @ g
     return sum_to(gy, y.shape if y.ndim > 1 else y.shape + (1,)).reshape(y.shape)
 
 
-matmul = Primitive("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y)
+matmul = Primitive("matmul", np.matmul, _matmul_vjp_x, _matmul_vjp_y,
+                   formulas=("g @ y.T", "x.T @ g"), saves=("y", "x"))
 
 
 def _linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
@@ -384,7 +423,7 @@ def _linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def _rows(t: Tensor) -> Tensor:
+def _rows(t):
     """(..., k) as a matrix of rows (n, k): the leading axes are all one batch."""
     return t if t.ndim == 2 else t.reshape(-1, t.shape[-1])
 
@@ -394,8 +433,10 @@ def _rows(t: Tensor) -> Tensor:
 # through that composition. dx = g W, dW = g^T x (summed over the batch), db = sum of g.
 linear = Primitive("linear", _linear,
                    lambda g, out, x, w, b: g @ w,
-                   lambda g, out, x, w, b: _rows(g).mT @ _rows(x),
-                   lambda g, out, x, w, b: _rows(g).sum(axis=0))
+                   lambda g, out, x, w, b: matrix_transpose(_rows(g)) @ _rows(x),
+                   lambda g, out, x, w, b: _rows(g).sum(axis=0),
+                   formulas=("g @ W", "g.T @ x", "sum of g over the batch"),
+                   saves=("w", "x", ""))
 
 
 # ---------------------------------------------------------------------------------------
@@ -431,11 +472,14 @@ def _window_add(g: np.ndarray, size: tuple[int, int], stride: tuple[int, int]) -
 # windows(x)[.., p, q, i, j] = x[.., p sh + i, q sw + j]; the VJP adds the windows back
 windows = Primitive("windows", _windows,
                     lambda g, out, x, kernel, stride: window_add(g, size=x.shape[-2:],
-                                                                 stride=stride))
+                                                                 stride=stride),
+                    formulas=("each window's g added back where it was taken",),
+                    saves=("",), view=True)
 # the adjoint of windows (a sum of shifted copies); its VJP is the window view
 window_add = Primitive("window_add", _window_add,
                        lambda g, out, x, size, stride: windows(g, kernel=x.shape[-2:],
-                                                               stride=stride))
+                                                               stride=stride),
+                       formulas=("the windows of g",), saves=("",))
 
 
 def _pad(x: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
@@ -447,4 +491,5 @@ def _pad(x: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
 pad = Primitive("pad", _pad,
                 lambda g, out, x, padding: getitem(
                     g, index=(..., slice(padding[0], padding[0] + x.shape[-2]),
-                              slice(padding[1], padding[1] + x.shape[-1]))))
+                              slice(padding[1], padding[1] + x.shape[-1]))),
+                formulas=("g with the border cropped off",), saves=("",))

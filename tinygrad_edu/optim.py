@@ -1,9 +1,10 @@
 """Optimisers: SGD, RMSprop, Adagrad, Adam and AdamW, each step as PyTorch documents it.
 
 An optimiser holds a list of parameters. `step()` reads each parameter's `.grad` (filled by
-`loss.backward()`) and moves `.data` in place; parameters without a gradient are skipped.
-The updates are plain numpy on the arrays, outside any graph, and keep the parameter's dtype
-(Python-number hyperparameters do not turn float32 into float64).
+`loss.backward()`) and moves its numbers in place, which counts as a new version of the
+parameter, as in PyTorch; parameters without a gradient are skipped. The updates are plain
+numpy on the arrays, outside any graph, and keep the parameter's dtype (Python-number
+hyperparameters do not turn float32 into float64).
 
 Every `step` below transcribes the algorithm box of PyTorch's documentation line by line,
 with its symbols: g the gradient, lr (gamma), weight decay (lambda), momentum (mu), ...;
@@ -25,6 +26,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from .primitive import bump_version
 from .tensor import Tensor
 
 
@@ -73,16 +75,17 @@ class Optimizer:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad = Tensor(np.zeros_like(p.data))
+                p.grad = Tensor(np.zeros_like(p.array))
 
     def step(self) -> None:
         """One update of every parameter that has a gradient."""
         for p, state in zip(self.params, self.state):
             if p.grad is not None:
                 state["step"] = state.get("step", 0) + 1
-                g = p.grad.data
-                self._update(p.data, g if g.dtype == p.data.dtype else g.astype(p.data.dtype),
+                g = p.grad.array
+                self._update(p.array, g if g.dtype == p.array.dtype else g.astype(p.array.dtype),
                              state)
+                bump_version(p)  # a graph that saved p's old numbers must not use them
 
     def _update(self, theta: np.ndarray, g: np.ndarray, state: dict) -> None:
         raise NotImplementedError

@@ -77,7 +77,7 @@ def _to_arrays(state_dict: Mapping) -> dict[str, np.ndarray]:
         if not isinstance(value, (Tensor, np.ndarray)):
             raise TypeError(f"save: {name!r} is a {type(value).__name__}, "
                             f"expected a Tensor or an ndarray")
-        array = value.data if isinstance(value, Tensor) else value
+        array = value.array if isinstance(value, Tensor) else value
         if array.dtype.kind not in "biuf":
             raise TypeError(f"save: {name!r} has dtype {array.dtype}; safetensors stores "
                             f"bool, integer and float tensors")

@@ -1,19 +1,33 @@
 """Tensor: a numpy array that remembers how it was made.
 
-A Tensor holds `data` (an `np.ndarray`), `requires_grad`, `grad`, and, when it was computed
-from tensors that require grad, a `Node` (see `autograd.py`) naming the primitive and its
-inputs. This file knows no primitive's mathematics: operators and methods hand their work
-to `ops.py` (primitives) and `functional.py` (compositions). What it does own is the
-PyTorch-like surface: dtypes, Python numbers and numpy arrays as operands, and broadcasting,
-which it makes visible as an `expand` node so that primitives see inputs of equal shape.
+A Tensor holds `array` (its numbers, an `np.ndarray`), `requires_grad`, `grad`, and, when
+it was computed from tensors that require grad, a `node` (see `primitive.py`) naming the
+primitive and its inputs. This file knows no derivative: operators and methods hand their
+work to the primitives of `ops.py`, or compose them (`mean`, `softmax`). What it owns is
+the PyTorch-like surface: dtypes, Python numbers and numpy arrays as operands, in-place
+changes and their versions, and broadcasting, which it makes visible as an `expand` node
+so that primitives see inputs of equal shape.
+
+The one reach upwards: `backward()` runs the walk of `autograd.py`, which is built on this
+file, so it imports it when called.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
+
+from . import ops
+from .grad_mode import thread_state
+from .primitive import (
+    VersionCounter,
+    register_tensor_type,
+    shared_counter,
+    unwrap,
+)
 
 float32, float64 = np.float32, np.float64
 int64, bool_ = np.int64, np.bool_
@@ -32,17 +46,19 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "name", "_retains_grad",
-                 "__weakref__")
+    __slots__ = ("array", "grad", "requires_grad", "node", "name", "retains_grad",
+                 "version_counter", "is_view", "__weakref__")
     __array_ufunc__ = None  # `ndarray + Tensor` calls Tensor.__radd__, not numpy's loop
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
         """Wrap `data` (array, list or number); numpy arrays are shared, not copied."""
-        self.data = _to_array(data, dtype, copy=False)
+        self.array = to_array(data, dtype, copy=False)
         self.grad: Tensor | None = None
-        self._node = None
+        self.node = None
         self.name = name
-        self._retains_grad = False
+        self.retains_grad = False
+        self.version_counter: VersionCounter | None = None  # made at the first change
+        self.is_view = False
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_()
@@ -50,31 +66,47 @@ class Tensor:
     # -- properties -----------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self.array.dtype
+
+    @property
+    def data(self) -> Tensor:
+        """The same numbers as a tensor outside the graph, as PyTorch's `.data`: it shares
+        memory with this tensor, does not require grad, and changes through it are not
+        counted as versions (so backward cannot notice them: prefer `detach()`)."""
+        return wrap(self.array)
+
+    @data.setter
+    def data(self, value) -> None:
+        self.array = to_array(value, None, copy=False)
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's memory was changed in place (PyTorch's name)."""
+        return 0 if self.version_counter is None else self.version_counter.value
 
     @property
     def is_leaf(self) -> bool:
         """True for tensors the user created (no node); only leaves accumulate `.grad`."""
-        return self._node is None
+        return self.node is None
 
     @property
     def grad_fn(self):
         """The node that made this tensor (None for leaves and constants)."""
-        return self._node
+        return self.node
 
     def size(self, dim: int | None = None):
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self) -> int:
-        return self.data.size
+        return self.array.size
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -90,7 +122,7 @@ class Tensor:
         if requires_grad and not np.issubdtype(self.dtype, np.floating):
             raise TypeError(f"requires_grad: only floating-point tensors can require "
                             f"gradients, got dtype {self.dtype}")
-        if not requires_grad and self._node is not None:
+        if not requires_grad and self.node is not None:
             raise RuntimeError("requires_grad_: cannot turn off requires_grad of a non-leaf "
                                "tensor; use detach()")
         self.requires_grad = requires_grad
@@ -100,7 +132,7 @@ class Tensor:
         """Keep `.grad` on this non-leaf tensor after `backward()`, as PyTorch does."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad: the tensor does not require grad")
-        self._retains_grad = True
+        self.retains_grad = True
 
     def backward(self, gradient=None, retain_graph: bool = False,
                  create_graph: bool = False) -> None:
@@ -110,28 +142,36 @@ class Tensor:
         saved tensors are freed afterwards unless `retain_graph=True`; `create_graph=True`
         records the backward pass so that the gradients can be differentiated again.
         """
+        from . import autograd  # the one upward reach: the walk is built on Tensor
         autograd.backward(self, gradient, retain_graph, create_graph)
 
     def detach(self) -> Tensor:
-        """The same data (shared, not copied), cut from the graph."""
-        return wrap(self.data)
+        """The same numbers (shared, not copied, with the same version counter, as in
+        PyTorch), cut from the graph."""
+        detached = wrap(self.array, None, shared_counter(self))
+        detached.is_view = False  # the same memory, but no graph to keep in step
+        return detached
+
+    def clone(self) -> Tensor:
+        """A copy of the numbers in new memory; differentiable (the gradient passes)."""
+        return ops.copy(self)
 
     # -- conversion ---------------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
-        """The data as an `np.ndarray` (shared, not copied)."""
-        return self.data
+        """The numbers as an `np.ndarray` (shared, not copied)."""
+        return self.array
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self.array if dtype is None else self.array.astype(dtype)
 
     def item(self) -> Scalar:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted to a Python "
                              f"number, got shape {self.shape}")
-        return self.data.item()
+        return self.array.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self.array.tolist()
 
     def to(self, dtype) -> Tensor:
         """This tensor in another dtype (differentiable: the gradient is cast back)."""
@@ -147,11 +187,11 @@ class Tensor:
         return self.to(float64)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(",
+        body = np.array2string(self.array, separator=", ", prefix="tensor(",
                                precision=4, suppress_small=True)
         extras = [] if self.dtype == float32 else [f"dtype={self.dtype}"]
-        if self._node is not None:
-            extras.append(f"grad_fn=<{self._node.op.name}>")
+        if self.node is not None:
+            extras.append(f"grad_fn=<{self.node.op.name}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name:
@@ -159,10 +199,10 @@ class Tensor:
         return "tensor(" + ", ".join([body] + extras) + ")"
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"bool: a tensor of shape {self.shape} has no single truth "
                              f"value; use t.numpy().all() or t.numpy().any()")
-        return bool(self.data)
+        return bool(self.array)
 
     def __setitem__(self, index, value):
         raise TypeError("Tensor does not support item assignment (it would silently break "
@@ -170,33 +210,39 @@ class Tensor:
 
     __hash__ = object.__hash__  # comparisons return tensors, so hash by identity
 
-    # -- in place, outside any graph: `with tg.no_grad(): w -= lr * w.grad` -----------------
-    def __iadd__(self, other): return self._in_place("+=", np.add, other)
-    def __isub__(self, other): return self._in_place("-=", np.subtract, other)
-    def __imul__(self, other): return self._in_place("*=", np.multiply, other)
-    def __itruediv__(self, other): return self._in_place("/=", np.divide, other)
+    # -- in place: `with tg.no_grad(): w -= lr * w.grad`, and `c += d` inside a graph ------
+    def __iadd__(self, other): return self._in_place("+=", Tensor.__add__, other)
+    def __isub__(self, other): return self._in_place("-=", Tensor.__sub__, other)
+    def __imul__(self, other): return self._in_place("*=", Tensor.__mul__, other)
+    def __itruediv__(self, other): return self._in_place("/=", Tensor.__truediv__, other)
 
     def zero_(self) -> Tensor:
         """Set every entry to 0 in place, as PyTorch's `zero_` (e.g. `w.grad.zero_()`)."""
-        return self._in_place("zero_", np.multiply, 0, zero=True)
+        return self._in_place("zero_", lambda t: ops.where(False, t, 0))
 
-    def _in_place(self, name: str, ufunc, other, zero: bool = False) -> Tensor:
-        """Change this tensor's numbers where they are (the tensor keeps its identity, its
-        `requires_grad` and its `.grad`), as PyTorch does, and under PyTorch's rule: never
-        while recording a tensor that requires grad, and never a tensor made by an
-        operation (a graph may still need its old numbers: there is no version check)."""
-        if self._node is not None or (self.requires_grad and autograd.is_grad_enabled()):
-            raise RuntimeError(
-                f"{name}: a tensor that requires grad cannot be changed in place while grad "
-                f"mode is on, nor one computed by an operation; update parameters inside "
-                f"`with tg.no_grad():`, as in PyTorch")
-        try:
-            if zero:
-                self.data.fill(0)
-            else:
-                ufunc(self.data, _raw(other), out=self.data, casting="same_kind")
-        except (TypeError, ValueError) as error:
-            raise autograd.builtin_kind(error)(f"{name}: {error}") from None
+    def _in_place(self, name: str, compute: Callable, *operands) -> Tensor:
+        """Put `compute(self, *operands)` into this tensor's own memory, as PyTorch does:
+        the tensor keeps its identity, and its views see the new numbers. The change bumps
+        the version, so a graph that saved the old numbers refuses to use them.
+
+        While grad mode records, the change is recorded too (`c += c + 1` differentiates
+        like `c = c + c + 1`), except on a leaf that requires grad (its `.grad` would
+        describe numbers it no longer holds) and on a view (the tensor it views would
+        not learn of the change): PyTorch's rules, and a limit of this engine."""
+        recording = thread_state.enabled and (self.requires_grad or any(
+            isinstance(x, Tensor) and x.requires_grad for x in operands))
+        if recording:
+            _check_recordable(name, self)
+            before = wrap(self.array, self.node, shared_counter(self))
+            before.requires_grad = self.requires_grad
+            result = compute(before, *operands)
+        else:
+            result = compute(self, *operands)
+        _store(name, self, result)
+        shared_counter(self).bump()
+        if recording:
+            self.node, self.requires_grad = result.node, True
+            self.node.replaced, self.node.out_version = before, self.version_counter.value
         return self
 
     # -- arithmetic (primitives; broadcasting inserts a visible `expand`) -------------------
@@ -217,15 +263,15 @@ class Tensor:
     def __getitem__(self, index): return ops.getitem(self, index=_index(index))
 
     # -- comparisons: plain boolean tensors, no gradient ------------------------------------
-    def __eq__(self, other): return wrap(self.data == _raw(other))
-    def __ne__(self, other): return wrap(self.data != _raw(other))
-    def __lt__(self, other): return wrap(self.data < _raw(other))
-    def __le__(self, other): return wrap(self.data <= _raw(other))
-    def __gt__(self, other): return wrap(self.data > _raw(other))
-    def __ge__(self, other): return wrap(self.data >= _raw(other))
-    def __invert__(self): return wrap(~self.data)
-    def __and__(self, other): return wrap(self.data & _raw(other))
-    def __or__(self, other): return wrap(self.data | _raw(other))
+    def __eq__(self, other): return wrap(self.array == unwrap(other))
+    def __ne__(self, other): return wrap(self.array != unwrap(other))
+    def __lt__(self, other): return wrap(self.array < unwrap(other))
+    def __le__(self, other): return wrap(self.array <= unwrap(other))
+    def __gt__(self, other): return wrap(self.array > unwrap(other))
+    def __ge__(self, other): return wrap(self.array >= unwrap(other))
+    def __invert__(self): return wrap(~self.array)
+    def __and__(self, other): return wrap(self.array & unwrap(other))
+    def __or__(self, other): return wrap(self.array | unwrap(other))
 
     # -- elementwise -------------------------------------------------------------------------
     def exp(self): return ops.exp(self)
@@ -239,7 +285,13 @@ class Tensor:
     def square(self): return self * self
 
     def clip(self, min=None, max=None):
-        return functional.clip(self, min, max)
+        """Limit to [min, max]; the gradient passes where x is inside (bounds included)."""
+        if min is None and max is None:
+            raise ValueError("clip: at least one of min and max must be given")
+        low = -np.inf if min is None else min  # numpy < 2 wants both bounds
+        high = np.inf if max is None else max
+        clipped = np.clip(self.array, low, high).astype(self.dtype, copy=False)
+        return where(clipped == self.array, self, clipped)
 
     clamp = clip
 
@@ -286,29 +338,37 @@ class Tensor:
         values = values if sign > 0 else -values
         if dim is None or isinstance(dim, tuple):
             return values
-        index = np.argmax(x.data, axis=axes[0], keepdims=keep) if x.ndim else np.array(0)
+        index = np.argmax(x.array, axis=axes[0], keepdims=keep) if x.ndim else np.array(0)
         return MaxResult(values, wrap(index))
 
     def argmax(self, dim=None, keepdim=False):
-        return wrap(np.argmax(self.data, axis=dim, keepdims=keepdim))
+        return wrap(np.argmax(self.array, axis=dim, keepdims=keepdim))
 
     def argmin(self, dim=None, keepdim=False):
-        return wrap(np.argmin(self.data, axis=dim, keepdims=keepdim))
+        return wrap(np.argmin(self.array, axis=dim, keepdims=keepdim))
 
+    # -- softmax and friends: compositions, shifted by a constant so exp never overflows ---
     def logsumexp(self, dim, keepdim=False):
-        return functional.logsumexp(self, dim, keepdim)
+        """log(sum(exp(x))) along `dim`, as m + log(sum(exp(x - m))) with m the maximum."""
+        m = ops.exp_shift(self.array, normalize_dim("logsumexp", dim, self.ndim))
+        out = (self - m).exp().sum(dim, keepdim=True).log() + m
+        return out if keepdim else out.squeeze(dim)
 
     def softmax(self, dim=-1):
-        return functional.softmax(self, dim)
+        """exp(x_j) / sum_k exp(x_k) along `dim`, shifted by the maximum (a constant)."""
+        shift = ops.exp_shift(self.array, normalize_dim("softmax", dim, self.ndim))
+        e = (self - shift).exp()
+        return e / e.sum(dim, keepdim=True)
 
     def log_softmax(self, dim=-1):
-        return functional.log_softmax(self, dim)
+        """x - logsumexp(x): one fused primitive, finite where softmax underflows to 0."""
+        return ops.log_softmax(self, axis=normalize_dim("log_softmax", dim, self.ndim))
 
     # -- shapes ------------------------------------------------------------------------------
     def reshape(self, *shape):
-        shape = _shape_args(shape)
+        shape = shape_args(shape)
         try:
-            shape = _resolve_shape(self.data.size, shape)
+            shape = _resolve_shape(self.array.size, shape)
         except ValueError as error:
             raise ValueError(f"reshape: cannot reshape {self.shape} into {shape}: {error}") \
                 from None
@@ -319,23 +379,24 @@ class Tensor:
     def flatten(self, start_dim=0, end_dim=-1):
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = _dim("flatten", start_dim, self.ndim), _dim("flatten", end_dim, self.ndim)
+        start = normalize_dim("flatten", start_dim, self.ndim)
+        end = normalize_dim("flatten", end_dim, self.ndim)
         return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
 
     def unsqueeze(self, dim):
-        dim = _dim("unsqueeze", dim, self.ndim + 1)
+        dim = normalize_dim("unsqueeze", dim, self.ndim + 1)
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
     def squeeze(self, dim=None):
         if dim is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
-        dim = _dim("squeeze", dim, self.ndim)
+        dim = normalize_dim("squeeze", dim, self.ndim)
         if self.ndim == 0 or self.shape[dim] != 1:
             return self
         return self.reshape(self.shape[:dim] + self.shape[dim + 1:])
 
     def permute(self, *dims):
-        dims = tuple(_dim("permute", d, self.ndim) for d in _shape_args(dims))
+        dims = tuple(normalize_dim("permute", d, self.ndim) for d in shape_args(dims))
         if sorted(dims) != list(range(self.ndim)):
             raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} "
                              f"dimensions of a tensor of shape {self.shape}")
@@ -343,7 +404,8 @@ class Tensor:
 
     def transpose(self, dim0=-2, dim1=-1):
         """Swap two dimensions (PyTorch's `transpose(dim0, dim1)`)."""
-        dim0, dim1 = _dim("transpose", dim0, self.ndim), _dim("transpose", dim1, self.ndim)
+        dim0 = normalize_dim("transpose", dim0, self.ndim)
+        dim1 = normalize_dim("transpose", dim1, self.ndim)
         if self.ndim < 2:  # dims 0 and -1 name the same axis (or none, for 0-d)
             return self
         dims = list(range(self.ndim))
@@ -355,10 +417,14 @@ class Tensor:
         """All dimensions reversed (the transpose of a matrix)."""
         return self if self.ndim < 2 else ops.permute(self, axes=tuple(range(self.ndim))[::-1])
 
+    def swapaxes(self, axis0, axis1):
+        """numpy's and PyTorch's name for `transpose(axis0, axis1)`."""
+        return self.transpose(axis0, axis1)
+
     @property
     def mT(self):
         """The last two dimensions swapped: a batch of transposed matrices."""
-        ndim = self.data.ndim
+        ndim = self.array.ndim
         if ndim < 2:
             raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
         return ops.permute(self, axes=(1, 0) if ndim == 2 else
@@ -366,10 +432,38 @@ class Tensor:
 
     def expand(self, *sizes):
         """Broadcast to `sizes` (-1 keeps a dimension), as a view; its VJP sums back."""
-        sizes = _shape_args(sizes)
+        sizes = shape_args(sizes)
         lead = len(sizes) - self.ndim
         shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
         return broadcast_to(self, shape)
+
+
+def _check_recordable(name: str, t: Tensor) -> None:
+    """The in-place changes a graph cannot record (see `Tensor._in_place`)."""
+    if t.node is None and t.requires_grad:
+        raise RuntimeError(
+            f"{name}: a leaf tensor that requires grad cannot be changed in place while grad "
+            f"mode is on (its .grad would describe numbers it no longer holds); update "
+            f"parameters inside `with tg.no_grad():`, as in PyTorch")
+    if t.is_view:
+        raise RuntimeError(
+            f"{name}: this tensor is a view of another (a reshape, transpose or slice) and "
+            f"is part of a graph; changing it in place while recording would not update the "
+            f"graph of the tensor it views. Change a clone() instead, or work out of place")
+
+
+def _store(name: str, t: Tensor, result: Tensor) -> None:
+    """Write `result` into t's memory, keeping t's shape and dtype (as PyTorch does)."""
+    if result.shape != t.shape:
+        raise ValueError(f"{name}: the result has shape {result.shape}, which does not fit "
+                         f"in place in a tensor of shape {t.shape}")
+    if not np.can_cast(result.dtype, t.dtype, casting="same_kind"):
+        raise TypeError(f"{name}: the result has dtype {result.dtype}, which cannot be "
+                        f"stored in place in a tensor of dtype {t.dtype}")
+    try:
+        np.copyto(t.array, result.array, casting="same_kind")
+    except ValueError as error:  # read-only memory, such as a broadcast view
+        raise ValueError(f"{name}: {error}") from None
 
 
 class MaxResult(NamedTuple):
@@ -390,9 +484,9 @@ def as_dtype(dtype) -> np.dtype:
         raise TypeError(f"dtype: {dtype!r} is not a dtype") from None
 
 
-def _to_array(data, dtype, copy: bool) -> np.ndarray:
+def to_array(data, dtype, copy: bool) -> np.ndarray:
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if isinstance(data, np.ndarray):
         array = data if dtype is None else data.astype(as_dtype(dtype), copy=False)
         return array.copy() if copy and array is data else array
@@ -410,51 +504,63 @@ def _to_array(data, dtype, copy: bool) -> np.ndarray:
     return array
 
 
-def wrap(data, node=None) -> Tensor:
-    """The engine's fast constructor: a tensor for a result array (no checks, no copy)."""
+def wrap(array, node=None, counter: VersionCounter | None = None) -> Tensor:
+    """The engine's fast constructor: a tensor for a result array (no checks, no copy).
+    `counter` is the version counter of the tensor whose memory `array` views, if any."""
     t = Tensor.__new__(Tensor)
-    t.data = data if type(data) is np.ndarray else np.asarray(data)
+    t.array = array if type(array) is np.ndarray else np.asarray(array)
     t.grad = None
-    t._node = node
+    t.node = node
     t.requires_grad = node is not None
     t.name = None
-    t._retains_grad = False
+    t.retains_grad = False
+    t.version_counter = counter
+    t.is_view = counter is not None
     return t
+
+
+register_tensor_type(Tensor, wrap)
 
 
 def as_tensor(value, dtype=None) -> Tensor:
     """`value` itself if it is a Tensor (of that dtype), otherwise a constant tensor."""
     if isinstance(value, Tensor):
         return value if dtype is None or value.dtype == dtype else value.to(dtype)
-    return wrap(_to_array(value, dtype, copy=False))
+    return wrap(to_array(value, dtype, copy=False))
 
 
 # ---------------------------------------------------------------------------------------
 # Operands and broadcasting
 # ---------------------------------------------------------------------------------------
 
-def _operand(value):
-    """Tensors pass; Python numbers stay numbers (numpy keeps the tensor's dtype for them,
-    as PyTorch does); numpy scalars become numbers for the same reason; arrays and lists
-    become constant tensors."""
-    if isinstance(value, np.generic):  # before float: np.float64 is a subclass of float
-        return value.item()
-    if isinstance(value, (Tensor, int, float)):
+def _operand(value, like: Tensor | None = None):
+    """Tensors pass; arrays and lists become constant tensors; a Python number (or a numpy
+    scalar) beside the tensor `like` becomes a numpy scalar of the dtype numpy 2 gives it
+    there: a number does not widen a tensor of its own kind (float32 * 0.5 stays float32,
+    as in PyTorch). Made explicit so that numpy 1.26, whose rule for 0-d arrays differs,
+    computes the same dtypes."""
+    if isinstance(value, Tensor):
         return value
+    if isinstance(value, np.generic):  # before float: np.float64 is a subclass of float
+        value = value.item()
+    if isinstance(value, (int, float)):
+        return value if like is None else _weak_scalar(value, like.array.dtype)
     return as_tensor(value)
 
 
-def _raw(value):
-    """The array behind a Tensor; anything else as it is (a number, an array: what a VJP's
-    masks and signs are taken from, which need no gradient of their own)."""
-    return value.data if isinstance(value, Tensor) else value
+def _weak_scalar(number: int | float, dtype: np.dtype) -> np.generic:
+    if type(number) is float and dtype.kind not in "fc":
+        return np.float64(number)  # an integer tensor times 0.5 is a float64 (numpy 2)
+    if type(number) is int and dtype.kind == "b":
+        return np.int64(number)
+    return dtype.type(number)
 
 
 def _binary(op, x, y) -> Tensor:
-    x = x if isinstance(x, Tensor) else _operand(x)
-    y = y if isinstance(y, Tensor) else _operand(y)
-    if isinstance(x, Tensor) and isinstance(y, Tensor) and x.data.shape != y.data.shape:
-        shape = broadcast_shape(op.name, x.data.shape, y.data.shape)
+    x = x if isinstance(x, Tensor) else _operand(x, y)
+    y = y if isinstance(y, Tensor) else _operand(y, x)
+    if isinstance(x, Tensor) and isinstance(y, Tensor) and x.array.shape != y.array.shape:
+        shape = broadcast_shape(op.name, x.array.shape, y.array.shape)
         x, y = _expand_for_grad(x, shape), _expand_for_grad(y, shape)
     return op(x, y)
 
@@ -470,7 +576,7 @@ def broadcast_shape(name: str, *shapes) -> tuple[int, ...]:
 def _expand_for_grad(x: Tensor, shape) -> Tensor:
     """Make broadcasting visible where it matters: an input that needs a gradient gets an
     `expand` node (whose VJP sums the gradient back); a constant is left to numpy."""
-    if x.requires_grad and x.shape != shape and autograd.is_grad_enabled():
+    if x.requires_grad and x.shape != shape and thread_state.enabled:
         return ops.expand(x, shape=shape)
     return x
 
@@ -487,9 +593,10 @@ def broadcast_to(x: Tensor, shape) -> Tensor:
 def where(condition, x, y) -> Tensor:
     """`x` where `condition` holds, else `y` (numpy's broadcasting); no gradient to the
     condition."""
-    condition = _raw(condition)
-    x, y = _operand(x), _operand(y)
-    shapes = [np.shape(v.data if isinstance(v, Tensor) else v) for v in (condition, x, y)]
+    condition = unwrap(condition)
+    like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else None
+    x, y = _operand(x, like), _operand(y, like)
+    shapes = [np.shape(unwrap(v)) for v in (condition, x, y)]
     shape = broadcast_shape("where", *shapes)
     x = _expand_for_grad(x, shape) if isinstance(x, Tensor) else x
     y = _expand_for_grad(y, shape) if isinstance(y, Tensor) else y
@@ -538,7 +645,7 @@ def minimum(x, y) -> Tensor:
 def matmul(x, y) -> Tensor:
     """numpy's matmul (1-D, 2-D and batched), with the shapes named when they do not fit."""
     x, y = as_tensor(x), as_tensor(y)
-    xs, ys = x.data.shape, y.data.shape
+    xs, ys = x.array.shape, y.array.shape
     if not xs or not ys:
         raise ValueError(f"matmul: both operands need at least one dimension, got "
                          f"{xs} @ {ys}")
@@ -553,7 +660,7 @@ def matmul(x, y) -> Tensor:
 # Argument helpers
 # ---------------------------------------------------------------------------------------
 
-def _shape_args(args) -> tuple[int, ...]:
+def shape_args(args) -> tuple[int, ...]:
     """Accept both `f(2, 3)` and `f((2, 3))`."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         return tuple(args[0])
@@ -573,7 +680,7 @@ def _resolve_shape(size: int, shape: tuple[int, ...]) -> tuple[int, ...]:
     return shape
 
 
-def _dim(name: str, dim: int, ndim: int) -> int:
+def normalize_dim(name: str, dim: int, ndim: int) -> int:
     """`dim` (negative counts from the end) as an axis of `ndim` dimensions, or an IndexError
     naming the operation; 0-d tensors accept 0 and -1, as in PyTorch."""
     size = max(ndim, 1)
@@ -612,10 +719,9 @@ def _index(index):
 
 def _index_part(i):
     if isinstance(i, Tensor):
-        return i.data
+        return i.array
     if isinstance(i, list):
         return np.asarray(i)
     return i
 
 
-from . import autograd, functional, ops  # noqa: E402  (they build on Tensor)

@@ -161,7 +161,7 @@ def tinygrad_side(loss_fn: Callable, params: list[tg.Tensor], lr: float, batches
 
     x, y = batches[0]
     nodes = graph_nodes(loss_fn(tg.Tensor(x), tg.Tensor(y)))
-    return Side(train_step, batches, lambda: [p.data for p in params], nodes)
+    return Side(train_step, batches, lambda: [p.numpy() for p in params], nodes)
 
 
 def graph_nodes(loss: tg.Tensor) -> int:
@@ -176,7 +176,7 @@ def copy_into(params: Sequence[tg.Tensor], arrays: Sequence[np.ndarray]) -> None
         if p.shape != a.shape or p.dtype != a.dtype:
             raise ValueError(f"copy_into: a {p.dtype} parameter of shape {p.shape} cannot "
                              f"take a {a.dtype} array of shape {a.shape}")
-        p.data[...] = a
+        p.numpy()[...] = a
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Initialising weights in place, with PyTorch's names and formulas.
 
-Each function overwrites `tensor.data` with random numbers (drawn from the generator that
-`tg.manual_seed` seeds, so runs are reproducible) and returns the tensor. Writing `.data`
+Each function overwrites the tensor's numbers with random ones (drawn from the generator that
+`tg.manual_seed` seeds, so runs are reproducible) and returns the tensor. Writing the numbers
 records nothing in any graph: these are settings of the starting point, not operations
 to differentiate.
 
@@ -18,11 +18,13 @@ import math
 import numpy as np
 
 from ..creation import generator
+from ..primitive import bump_version
 from ..tensor import Tensor
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    tensor.data[...] = values
+    tensor.array[...] = values
+    bump_version(tensor)
     return tensor
 
 

@@ -1,6 +1,6 @@
 """Layers: PyTorch's modules of the same names, each a thin wrapper around a function.
 
-The mathematics lives in `functional.py` and `conv.py`; a layer only holds its weights
+The mathematics lives in `functional.py` (`F`); a layer only holds its weights
 (initialised as PyTorch does) and its settings, and prints them like PyTorch.
 """
 
@@ -11,10 +11,10 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .. import conv, functional
 from ..tensor import Tensor, as_dtype, float32
 from . import functional as F
 from . import init
+from .convolution import pair
 from .module import Module, Parameter
 
 
@@ -69,15 +69,15 @@ class Conv2d(Module):
                  padding=0, bias: bool = True, dtype=None):
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = conv._pair("Conv2d", "kernel_size", kernel_size, 1)
-        self.stride = conv._pair("Conv2d", "stride", stride, 1)
-        self.padding = conv._pair("Conv2d", "padding", padding, 0)
+        self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, 1)
+        self.stride = pair("Conv2d", "stride", stride, 1)
+        self.padding = pair("Conv2d", "padding", padding, 0)
         self.weight = _empty(out_channels, in_channels, *self.kernel_size, dtype=dtype)
         self.register_parameter("bias", _empty(out_channels, dtype=dtype) if bias else None)
         _pytorch_default_init(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -96,7 +96,7 @@ class MaxPool2d(Module):
         self.stride = kernel_size if stride is None else stride
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv.max_pool2d(x, self.kernel_size, self.stride)
+        return F.max_pool2d(x, self.kernel_size, self.stride)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}"
@@ -106,7 +106,7 @@ class AvgPool2d(MaxPool2d):
     """The mean of each window; stride defaults to kernel_size."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return conv.avg_pool2d(x, self.kernel_size, self.stride)
+        return F.avg_pool2d(x, self.kernel_size, self.stride)
 
 
 class Flatten(Module):
@@ -173,19 +173,19 @@ class ReLU(Module):
     """max(x, 0), elementwise."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return functional.relu(x)
+        return F.relu(x)
 
 
 class Sigmoid(Module):
     """1 / (1 + exp(-x)), elementwise (the article's activation)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return functional.sigmoid(x)
+        return F.sigmoid(x)
 
 
 class Tanh(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return functional.tanh(x)
+        return F.tanh(x)
 
 
 class Softmax(Module):
@@ -196,7 +196,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return functional.softmax(x, self.dim)
+        return F.softmax(x, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -206,4 +206,4 @@ class LogSoftmax(Softmax):
     """log(softmax(x)) along `dim`, computed stably as x - logsumexp(x)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return functional.log_softmax(x, self.dim)
+        return F.log_softmax(x, self.dim)

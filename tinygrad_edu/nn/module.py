@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..primitive import bump_version
 from ..tensor import Tensor
 
 
@@ -31,7 +32,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad: bool = True):
         data = np.empty(0, dtype=np.float32) if data is None else data
-        super().__init__(data.data if isinstance(data, Tensor) else data,
+        super().__init__(data.array if isinstance(data, Tensor) else data,
                          requires_grad=requires_grad)
 
     def __repr__(self) -> str:
@@ -165,7 +166,7 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: `.grad = None` (PyTorch's default), or zeros."""
         for p in self.parameters():
-            p.grad = None if set_to_none or p.grad is None else Tensor(np.zeros_like(p.data))
+            p.grad = None if set_to_none or p.grad is None else Tensor(np.zeros_like(p.array))
 
     def train(self, mode: bool = True) -> Module:
         """Set `training` on this module and all below it; returns self."""
@@ -204,7 +205,8 @@ class Module:
                                + "".join(f"\n\t{e}" for e in errors))
         for name, p in own.items():
             if name in state_dict:
-                np.copyto(p.data, _array(name, state_dict[name]), casting="same_kind")
+                np.copyto(p.array, _array(name, state_dict[name]), casting="same_kind")
+                bump_version(p)
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing ------------------------------------------------------------------------
@@ -223,7 +225,7 @@ class Module:
 
 def _array(name: str, value) -> np.ndarray:
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     if isinstance(value, np.ndarray):
         return value
     raise TypeError(f"load_state_dict: the value of {name!r} is a {type(value).__name__}, "

@@ -34,7 +34,7 @@ def _as_float64_inputs(inputs) -> list[Tensor]:
         inputs = [inputs]
     tensors = []
     for x in inputs:
-        data = np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
+        data = np.array(x.array if isinstance(x, Tensor) else x, dtype=np.float64)
         tensors.append(Tensor(data, requires_grad=True))
     return tensors
 
@@ -43,7 +43,7 @@ def _evaluate(f: Callable, xs: Sequence[np.ndarray]) -> np.ndarray:
     out = f(*[Tensor(x) for x in xs])
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: f must return a Tensor, got {type(out).__name__}")
-    return np.asarray(out.data, dtype=np.float64)
+    return np.asarray(out.array, dtype=np.float64)
 
 
 def _vjp(f: Callable, xs: list[Tensor], v: np.ndarray) -> list[np.ndarray]:
@@ -51,7 +51,7 @@ def _vjp(f: Callable, xs: list[Tensor], v: np.ndarray) -> list[np.ndarray]:
     if not out.requires_grad:  # f does not depend on its inputs at all
         return [np.zeros(x.shape) for x in xs]
     grads = grad(out, xs, grad_outputs=[v], allow_unused=True)
-    return [np.zeros(x.shape) if g is None else np.asarray(g.data, np.float64) for x, g in
+    return [np.zeros(x.shape) if g is None else np.asarray(g.array, np.float64) for x, g in
             zip(xs, grads)]
 
 
@@ -72,7 +72,7 @@ def gradcheck(f: Callable[..., Tensor], inputs, eps: float = 1e-6, atol: float =
     """
     xs = _as_float64_inputs(inputs)
     rng = np.random.default_rng(seed)
-    base = [x.data for x in xs]
+    base = [x.array for x in xs]
     out = _evaluate(f, base)
     for _ in range(directions):
         v = rng.standard_normal(out.shape)
@@ -86,7 +86,7 @@ def gradcheck(f: Callable[..., Tensor], inputs, eps: float = 1e-6, atol: float =
                 f"gradcheck: along a random direction autodiff gives {analytic:.8g}, finite "
                 f"differences {numeric:.8g} (error {abs(analytic - numeric):.3g}); "
                 f"{_locate(f, xs, eps, atol, rtol) or 'no single entry isolated'}")
-    if out.size <= FULL_CHECK_SIZE and all(x.data.size <= FULL_CHECK_SIZE for x in xs):
+    if out.size <= FULL_CHECK_SIZE and all(x.array.size <= FULL_CHECK_SIZE for x in xs):
         message = _locate(f, xs, eps, atol, rtol)
         if message:
             raise GradcheckError(f"gradcheck: {message}")
@@ -95,7 +95,7 @@ def gradcheck(f: Callable[..., Tensor], inputs, eps: float = 1e-6, atol: float =
 
 def _locate(f: Callable, xs: list[Tensor], eps, atol, rtol) -> str | None:
     """Entry by entry: the first input whose Jacobian disagrees, where, and by how much."""
-    base = [x.data for x in xs]
+    base = [x.array for x in xs]
     out = _evaluate(f, base)
     jacobian_rows = [_vjp(f, xs, onehot) for onehot in _onehots(out.shape)]
     for i, x in enumerate(base):
@@ -131,14 +131,14 @@ def gradgradcheck(f: Callable[..., Tensor], inputs, eps: float = 1e-6, atol: flo
     True
     """
     xs = _as_float64_inputs(inputs)
-    out = _evaluate(f, [x.data for x in xs])
+    out = _evaluate(f, [x.array for x in xs])
     v = np.random.default_rng(seed + 1).standard_normal(out.shape)
 
     def first_derivative(*args: Tensor) -> Tensor:
         args = [a if a.requires_grad else a.detach().requires_grad_() for a in args]
         y = f(*args)
         if not y.requires_grad:
-            return Tensor(np.zeros(sum(a.data.size for a in args)))
+            return Tensor(np.zeros(sum(a.array.size for a in args)))
         grads = grad(y, args, grad_outputs=[v], create_graph=True, allow_unused=True)
         return cat([(a * 0 if g is None else g).reshape(-1) for a, g in zip(args, grads)])
 

@@ -1,11 +1,11 @@
 """Replay the backward walk step by step, keeping what the engine throws away.
 
 `backward()` keeps only the leaves' gradients and pops every other one as soon as it is
-used (STYLE point 6). A picture of backprop needs more: the gradient each op receives and
-the gradient it sends back along each input edge. `backward_steps` runs the engine's own
-walk (`autograd.backprop`) with its `on_step` hook, so the steps are the engine's steps in
-the engine's order, and keeps each one. It changes no `.grad`, frees no graph and records
-nothing.
+used (so that memory is freed as the walk goes). A picture of backprop needs more: the
+gradient each op receives and the gradient it sends back along each input edge.
+`backward_steps` runs the engine's own walk (`autograd.backprop`) with its `on_step` hook,
+so the steps are the engine's steps in the engine's order, and keeps each one. It changes
+no `.grad`, frees no graph and records nothing.
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ def backward_frames(t: Tensor, params=None, gradient=None, show_values: bool = T
 def _frame_caption(step: Step, steps: list[Step]) -> str:
     """What a frame shows, in one line: "step 3 of 5: `add` receives a gradient of shape
     (2, 3) and sends gradients to 2 inputs"."""
-    name = step.tensor._node.op.name
+    name = step.tensor.node.op.name
     inputs = "1 input" if len(step.sent) == 1 else f"{len(step.sent)} inputs"
     return (f"step {step.number} of {len(steps)}: `{name}` receives a gradient of shape "
             f"{tuple(step.grad.shape)} and sends gradients to {inputs}")
@@ -110,7 +110,7 @@ def _grads_after_backward(t: Tensor, walk: Walk) -> dict[int, Tensor]:
     if all(x.grad is None for x in tensors):  # backward() has not run: no gradients yet
         return {}
     grads = {}
-    if t.requires_grad and t.data.size == 1:
+    if t.requires_grad and t.array.size == 1:
         grads = total_gradients(t, backward_steps(t))
     grads.update({id(x): x.grad for x in tensors if x.grad is not None})
     return grads
@@ -125,7 +125,7 @@ def _backward_picture(t: Tensor, walk: Walk, steps: list[Step], upto: int, optio
         for index, _, gx in step.sent:
             number += 1
             edge_labels[(op_key, index)] = (f"#{number} {tuple(gx.shape)}\n"
-                                            f"|g| = {labels.norm(gx.data):.4g}",
+                                            f"|g| = {labels.norm(gx.array):.4g}",
                                             op_key == current)
     grads = total_gradients(t, steps, upto)
     return _digraph(walk, grads, edge_labels, options, backward=True, title=title,
@@ -157,7 +157,7 @@ def _digraph(walk: Walk, grads: dict[int, Tensor], edge_labels: dict, options: _
 
 def _label(item, grads: dict[int, Tensor], options: _Options) -> str:
     if item.kind == OP:
-        node = item.value._node
+        node = item.value.node
         return labels.op_label(node.op.name, node.params)
     if item.kind == CONSTANT:
         return labels.constant_label(item.value, options.max_shown)

@@ -93,10 +93,10 @@ def tensor_label(t: Tensor, name: str | None, grad: Tensor | None, show_values: 
         rows.append(f"<B>{html.escape(name)}</B>")
     rows.append(html.escape(shape_text(t)))
     if show_values:
-        rows.append(_lines(describe(t.data, max_shown)))
+        rows.append(_lines(describe(t.array, max_shown)))
     cells = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
     if grad is not None:
-        text = f"grad {describe(grad.data, max_shown)}\n|grad| = {_number(norm(grad.data))}"
+        text = f"grad {describe(grad.array, max_shown)}\n|grad| = {_number(norm(grad.array))}"
         cells += (f'<TR><TD BGCOLOR="{GRAD_ROW}"><FONT COLOR="{GRAD_COLOUR}">'
                   f"{_lines(text)}</FONT></TD></TR>")
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{cells}</TABLE>>'

@@ -73,7 +73,7 @@ def walk_graph(t: Tensor, caller: str = "walk_graph", max_nodes: int = MAX_NODES
     todo = [t]
     while todo:
         x = todo.pop()
-        node = x._node
+        node = x.node
         if node is None:
             continue
         if node.inputs is None:
@@ -96,7 +96,7 @@ def walk_graph(t: Tensor, caller: str = "walk_graph", max_nodes: int = MAX_NODES
 
 
 def _kind(t: Tensor) -> str:
-    if t._node is not None:
+    if t.node is not None:
         return INTERMEDIATE
     return PARAMETER if t.requires_grad else DATA
 

@@ -16,20 +16,20 @@ from __future__ import annotations
 
 import numbers
 
-from . import ops
-from .tensor import Tensor, as_tensor
+from .. import ops
+from ..tensor import Tensor, as_tensor
 
 Pair = int | tuple[int, int]
 
 
-def _pair(name: str, what: str, value: Pair, least: int) -> tuple[int, int]:
+def pair(name: str, what: str, value: Pair, least: int) -> tuple[int, int]:
     """An int or a pair of ints (rows, columns), checked, as a pair of Python ints."""
-    pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, numbers.Integral) and v >= least
-                                 for v in pair):
+    values = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
+    if len(values) != 2 or not all(isinstance(v, numbers.Integral) and v >= least
+                                   for v in values):
         raise ValueError(f"{name}: {what} must be an int >= {least} or a pair of them, "
                          f"got {value!r}")
-    return int(pair[0]), int(pair[1])
+    return int(values[0]), int(values[1])
 
 
 def _as_batch(name: str, x: Tensor) -> tuple[Tensor, bool]:
@@ -53,9 +53,8 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
     OH = (H + 2 ph - KH) // sh + 1.
 
     >>> import tinygrad_edu as tg
-    >>> from tinygrad_edu.conv import conv2d
     >>> x = tg.arange(16.0).reshape(1, 1, 4, 4)
-    >>> conv2d(x, tg.ones(1, 1, 2, 2)).numpy()[0, 0]
+    >>> tg.nn.functional.conv2d(x, tg.ones(1, 1, 2, 2)).numpy()[0, 0]
     array([[10., 14., 18.],
            [26., 30., 34.],
            [42., 46., 50.]], dtype=float32)
@@ -70,7 +69,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair =
     bias = None if bias is None else as_tensor(bias)
     if bias is not None and bias.shape != (out_channels,):
         raise ValueError(f"conv2d: bias must have shape ({out_channels},), got {bias.shape}")
-    stride, padding = _pair("conv2d", "stride", stride, 1), _pair("conv2d", "padding", padding, 0)
+    stride, padding = pair("conv2d", "stride", stride, 1), pair("conv2d", "padding", padding, 0)
     if padding != (0, 0):
         x = ops.pad(x, padding=padding)
     _check_fits("conv2d", (kh, kw), x.shape[2:], padding != (0, 0))
@@ -91,8 +90,8 @@ def _pool_rows(name: str, x: Tensor, kernel_size: Pair, stride: Pair | None):
     window. Pooling then reduces over the first axis of a contiguous array, which numpy
     does fast (over two tiny trailing axes of the window view it is many times slower)."""
     x, unbatched = _as_batch(name, as_tensor(x))
-    kernel = _pair(name, "kernel_size", kernel_size, 1)
-    stride = kernel if stride is None else _pair(name, "stride", stride, 1)
+    kernel = pair(name, "kernel_size", kernel_size, 1)
+    stride = kernel if stride is None else pair(name, "stride", stride, 1)
     _check_fits(name, kernel, x.shape[2:], padded=False)
     cols = ops.windows(x, kernel=kernel, stride=stride)   # (N, C, OH, OW, KH, KW), a view
     out_shape = cols.shape[:4]
@@ -105,8 +104,7 @@ def max_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None) -> Tens
     side by side). Tied maxima share the gradient equally.
 
     >>> import tinygrad_edu as tg
-    >>> from tinygrad_edu.conv import max_pool2d
-    >>> max_pool2d(tg.arange(16.0).reshape(1, 1, 4, 4), 2).numpy()[0, 0]
+    >>> tg.nn.functional.max_pool2d(tg.arange(16.0).reshape(1, 1, 4, 4), 2).numpy()[0, 0]
     array([[ 5.,  7.],
            [13., 15.]], dtype=float32)
     """
@@ -118,8 +116,7 @@ def avg_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None) -> Tens
     """The mean of each (KH, KW) window; stride defaults to the kernel size.
 
     >>> import tinygrad_edu as tg
-    >>> from tinygrad_edu.conv import avg_pool2d
-    >>> avg_pool2d(tg.arange(16.0).reshape(1, 1, 4, 4), 2).numpy()[0, 0]
+    >>> tg.nn.functional.avg_pool2d(tg.arange(16.0).reshape(1, 1, 4, 4), 2).numpy()[0, 0]
     array([[ 2.5,  4.5],
            [10.5, 12.5]], dtype=float32)
     """
