@@ -21,7 +21,7 @@ import numpy as np
 
 from .grad_mode import thread_state
 from .primitive import Node, VersionCounter
-from .tensor import Tensor, as_tensor, stack, wrap
+from .tensor import Tensor, as_tensor, register_backward, stack, wrap
 
 Gradient = Tensor | np.ndarray  # an array, or a Tensor when the walk is recorded
 
@@ -56,7 +56,8 @@ def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
             if keep(t):
                 kept[id(t)] = (t, g)
             node = t.node
-            check_saved(node, t)                # not freed, not changed in place since
+            if node.inputs is None or VersionCounter.last_change > node.order:
+                check_saved(node, t)            # freed, or changed in place since?
             sent = run_vjps(node, g, t, create_graph)   # the chain rule at this op
             for _, x, gx in sent:
                 pending.add(x, gx)              # pass the gradients on to its inputs
@@ -111,32 +112,28 @@ class Pending:
 
 def check_saved(node: Node, out: Tensor) -> None:
     """Refuse a node whose saved numbers are gone or changed: freed by an earlier backward,
-    or changed in place since the forward (PyTorch's version check). Speed: the versions
-    are compared only if some tensor was changed in place after this node was made."""
+    or changed in place since the forward (PyTorch's version check). Speed: the walk calls
+    this only when the graph was freed or some tensor was changed in place after the node
+    was made (one comparison with the clock), which in a training step never happens."""
     if node.inputs is None:
         raise RuntimeError(
             f"backward: trying to backward through the graph a second time: the saved "
             f"tensors of `{node.op.name}` were freed by an earlier backward. Pass "
             f"retain_graph=True to that first backward() or tg.grad() call.")
-    if VersionCounter.last_change > node.order:
-        node.check_versions(out)
+    node.check_versions(out)
 
 
 def run_vjps(node: Node, g: Gradient, out: Tensor,
              create_graph: bool) -> list[tuple[int, Tensor, Gradient]]:
     """The chain rule at one node: for each input that requires grad, its VJP applied to
     g, on Tensors when the walk is recorded and on their arrays otherwise."""
+    inputs = node.inputs
+    if VersionCounter.last_change > node.order:  # an input may have been changed in place:
+        inputs = [node.input(i) for i in range(len(inputs))]  # take it as it was
+    args, out = (inputs, out) if create_graph else (node.arrays, out.array)
     sent = []
-    if create_graph:
-        args = [node.input(i) for i in range(len(node.inputs))]
-    else:
-        args, out = node.arrays, out.array
-    for i, x in enumerate(node.inputs):
-        if not isinstance(x, Tensor):
-            continue
-        if x.node is not None and x.node.order > node.order:
-            x = node.input(i)  # changed in place since: send to the tensor as it was
-        if x.requires_grad:
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.requires_grad:
             gx = node.op.vjps[i](g, out, *args, **node.params)
             if gx.shape != x.array.shape or gx.dtype is not x.array.dtype:
                 gx = checked(node, i, x, gx)
@@ -203,7 +200,7 @@ def _unit_seed(t: Tensor, caller: str) -> Tensor:
         raise RuntimeError(
             f"{caller}: grad can be implicitly created only for scalar outputs, but "
             f"the output has shape {t.shape}; pass a gradient of that shape")
-    return wrap(np.array(1, dtype=t.dtype).reshape(t.shape))
+    return wrap(np.array(1, dtype=t.array.dtype).reshape(t.array.shape))
 
 
 def _as_list(tensors) -> list:
@@ -229,6 +226,9 @@ def backward(tensor: Tensor, gradient=None, retain_graph: bool = False,
             t.grad = wrap(t.grad.array + g)
         else:
             t.grad = wrap(_own_memory(g, owners))
+
+
+register_backward(backward)  # Tensor.backward runs this walk (tensor.py cannot import it)
 
 
 def _fills_grad(t: Tensor) -> bool:

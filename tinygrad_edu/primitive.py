@@ -11,14 +11,16 @@ imported (`register_tensor_type`), as HIPS autograd's array box registers with i
 so the layers import one way: grad_mode -> primitive -> ops -> tensor -> autograd.
 
 **Versions.** Every tensor has a version counter, shared with the tensors that view its
-memory (a reshape, a transpose, a slice). Every in-place change bumps it. A node remembers
-the versions of the tensors its VJPs will read; the walk refuses to use one that has changed
-since, because its numbers are no longer the ones the forward saw (PyTorch's rule).
+memory (a reshape, a transpose, a slice). Every in-place change bumps it. The walk refuses
+to let a VJP read a tensor that was changed after its node was made, because its numbers
+are no longer the ones the forward saw (PyTorch's rule). Nodes and changes share one clock,
+so a node needs to remember nothing but its place on it.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -63,17 +65,27 @@ clock = itertools.count()  # orders nodes and in-place changes in one sequence
 
 
 class VersionCounter:
-    """How many in-place changes a tensor's memory has had; shared by its views."""
+    """How many in-place changes a tensor's memory has had (shared by its views), and when
+    on the clock the latest few happened, which tells the version at any moment since."""
 
-    __slots__ = ("value",)
+    __slots__ = ("value", "changes")
     last_change = -1  # the clock at the latest change of any tensor (class-wide)
+    REMEMBERED = 8
 
-    def __init__(self, value: int = 0):
-        self.value = value
+    def __init__(self):
+        self.value = 0
+        self.changes: deque[int] = deque(maxlen=self.REMEMBERED)
 
-    def bump(self) -> None:
-        self.value += 1
-        VersionCounter.last_change = next(clock)
+    def changed_since(self, moment: int) -> bool:
+        return bool(self.changes) and self.changes[-1] > moment
+
+    def version_at(self, moment: int) -> str:
+        """The version at clock `moment`, as text: exact when the remembered changes reach
+        back that far, otherwise a bound."""
+        later = sum(1 for change in self.changes if change > moment)
+        if later == len(self.changes) == self.REMEMBERED:
+            return f"version {self.value - later} or earlier"
+        return f"version {self.value - later}"
 
 
 def shared_counter(t) -> VersionCounter:
@@ -85,12 +97,36 @@ def shared_counter(t) -> VersionCounter:
 
 
 def bump_version(t) -> None:
-    """Count one in-place change of t's memory (made by code that writes the array)."""
-    shared_counter(t).bump()
+    """Count one in-place change of t's memory, now on the clock (every in-place change,
+    the optimisers' and nn.init's included, calls this after writing the array)."""
+    counter = t.version_counter
+    if counter is None:
+        counter = t.version_counter = VersionCounter()
+    counter.value += 1
+    VersionCounter.last_change = now = next(clock)
+    counter.changes.append(now)
 
 
 def version_of(t) -> int:
     return 0 if t.version_counter is None else t.version_counter.value
+
+
+# numpy 1.x promotes 0-d arrays by their values (a 0-d float32 beside a Python 1 gives
+# float64, a 0-d float64 beside a float32 vector gives float32); numpy 2 by their dtypes.
+# The engine gives numpy 2's dtypes with either.
+NUMPY_1 = int(np.__version__.split(".")[0]) < 2
+
+
+def _with_numpy_2_dtypes(forward: Callable) -> Callable:
+    """`forward`, its float result in the dtype numpy 2 gives it: its float inputs' dtypes
+    promoted together (a cast, which names its dtype, is left alone)."""
+    def forward_as_numpy_2(*arrays, **params):
+        data = forward(*arrays, **params)
+        floats = [a.dtype for a in arrays if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+        if "dtype" in params or data.dtype.kind != "f" or not floats:
+            return data
+        return data.astype(np.result_type(*floats), copy=False)
+    return forward_as_numpy_2
 
 
 # ---------------------------------------------------------------------------------------
@@ -126,35 +162,31 @@ class Primitive:
     def __init__(self, name: str, forward: Callable, *vjps: Callable | None,
                  formulas: Sequence[str] | None = None, saves: Sequence[str] | None = None,
                  view: bool = False):
-        self.name, self.forward, self.vjps, self.view = name, forward, vjps, view
+        self.name, self.vjps, self.view = name, vjps, view
+        self.forward = _with_numpy_2_dtypes(forward) if NUMPY_1 else forward
         self.formulas = tuple(formulas) if formulas is not None else ("vjp",) * len(vjps)
         self.reads = tuple(_positions(name, vjp, names) for vjp, names in
                            zip(vjps, saves if saves is not None else [None] * len(vjps)))
 
     def __call__(self, *inputs, **params):
-        arrays, versions, tensors, record = [], [], False, False
+        arrays, tensors, record = [], False, False
         for x in inputs:
             if isinstance(x, TensorType):
                 arrays.append(x.array)
-                counter = x.version_counter
-                versions.append(0 if counter is None else counter.value)
                 tensors = True
                 record = record or x.requires_grad
             else:
                 arrays.append(x)
-                versions.append(None)
         try:
             data = self.forward(*arrays, **params)
         except Exception as error:  # name the op and the shapes, not a numpy internal
             raise op_error(self.name, inputs, error) from None
         if not tensors:
             return data
-        if NUMPY_1:
-            data = _as_numpy_2_would(data, arrays, params)
         counter = shared_counter(inputs[0]) if self.view and _shares(data, arrays[0]) else None
-        node = Node(self, inputs, arrays, params, versions) if record and \
-            thread_state.enabled else None
-        return _make_tensor(data, node, counter)
+        if record and thread_state.enabled:
+            return _make_tensor(data, Node(self, inputs, arrays, params), counter)
+        return _make_tensor(data, None, counter)
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"
@@ -182,21 +214,6 @@ def _positions(name: str, vjp: Callable | None, names: str | None) -> tuple[int,
     return tuple(positions)
 
 
-# numpy 1.x promotes 0-d arrays by their values (a 0-d float32 beside a Python 1 gives
-# float64, a 0-d float64 beside a float32 vector gives float32); numpy 2 by their dtypes.
-# The engine gives numpy 2's dtypes with either.
-NUMPY_1 = int(np.__version__.split(".")[0]) < 2
-
-
-def _as_numpy_2_would(data: np.ndarray, arrays: list, params: dict) -> np.ndarray:
-    """A float result in the dtype numpy 2 gives it: its float inputs' dtypes promoted
-    together (a cast, which names its dtype, is left alone)."""
-    floats = [a.dtype for a in arrays if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
-    if "dtype" in params or data.dtype.kind != "f" or not floats:
-        return data
-    return data.astype(np.result_type(*floats), copy=False)
-
-
 def _shares(data, array) -> bool:
     """Whether `data` views the memory of `array` (numpy keeps the owner in `.base`)."""
     base = data.base
@@ -207,22 +224,21 @@ class Node:
     """How a tensor was made: the primitive, its inputs (the saved tensors) and params.
 
     `arrays` are the inputs' numbers as the forward saw them (the same arrays, not copies):
-    what the VJPs get in a walk that records nothing. `versions` are the inputs' version
-    counters at that moment and `out_version` the output's. `order` counts nodes as they
-    are made: a node's inputs are always older than it, which is what the backward walk
-    relies on. `inputs` and `arrays` are set to None when a backward walk without
-    `retain_graph` frees the graph. `replaced` is set on the node of a recorded in-place
-    change (`c += d`): the tensor that stands for c as it was before.
+    what the VJPs get in a walk that records nothing. `order` is the node's place on the
+    clock: a node's inputs are always older than it, which is what the backward walk
+    relies on, and a change of a saved tensor later on the clock makes its numbers stale.
+    `inputs` and `arrays` are set to None when a backward walk without `retain_graph` frees
+    the graph. On the node of a recorded in-place change (`c += d`), `replaced` is the
+    tensor that stands for c as it was before, and `out_written` the moment the result was
+    written into c's memory (for other nodes, their own moment).
     """
 
-    __slots__ = ("op", "inputs", "arrays", "params", "versions", "out_version", "order",
-                 "replaced")
+    __slots__ = ("op", "inputs", "arrays", "params", "order", "replaced", "out_written")
 
-    def __init__(self, op: Primitive, inputs: tuple, arrays: list, params: dict,
-                 versions: list):
+    def __init__(self, op: Primitive, inputs: tuple, arrays: list, params: dict):
         self.op, self.inputs, self.arrays, self.params = op, inputs, arrays, params
-        self.versions, self.out_version, self.replaced = versions, 0, None
-        self.order = next(clock)
+        self.order = self.out_written = next(clock)
+        self.replaced = None
 
     def input(self, i: int):
         """Input i as it was when this node was recorded. A tensor changed in place by a
@@ -240,20 +256,21 @@ class Node:
                 continue
             for j in (OUT, *range(len(self.inputs))) if reads is None else reads:
                 saved = out if j == OUT else self.input(j)
-                version = self.out_version if j == OUT else self.versions[j]
-                if isinstance(saved, TensorType) and version_of(saved) != version:
-                    raise modified_error(self, j, saved, version)
+                moment = self.out_written if j == OUT else self.order
+                counter = getattr(saved, "version_counter", None)
+                if counter is not None and counter.changed_since(moment):
+                    raise modified_error(self, j, saved, counter.version_at(moment))
 
     def __repr__(self) -> str:
         return f"<{self.op.name} node>"
 
 
-def modified_error(node: Node, j: int, saved, version: int) -> RuntimeError:
+def modified_error(node: Node, j: int, saved, version: str) -> RuntimeError:
     what = "its output" if j == OUT else f"its input {j}"
     name = f" {saved.name!r}" if getattr(saved, "name", None) else ""
     return RuntimeError(
         f"backward: `{node.op.name}` saved {what}{name} (a tensor of shape "
-        f"{tuple(saved.shape)}) at version {version}, but it has been changed in place since "
+        f"{tuple(saved.shape)}) at {version}, but it has been changed in place since "
         f"and is now at version {version_of(saved)}: the gradient would use the wrong "
         f"numbers. Change it after backward(), or change a copy (t.clone() or "
         f"t.detach().clone()) instead.")

@@ -8,8 +8,9 @@ the PyTorch-like surface: dtypes, Python numbers and numpy arrays as operands, i
 changes and their versions, and broadcasting, which it makes visible as an `expand` node
 so that primitives see inputs of equal shape.
 
-The one reach upwards: `backward()` runs the walk of `autograd.py`, which is built on this
-file, so it imports it when called.
+`backward()` runs the walk of `autograd.py`, which is built on this file: autograd.py
+hands its walk over when it is imported (`register_backward`), as the Tensor class hands
+itself to primitive.py, so this file imports nothing above it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from . import ops
 from .grad_mode import thread_state
 from .primitive import (
     VersionCounter,
+    bump_version,
     register_tensor_type,
     shared_counter,
     unwrap,
@@ -142,8 +144,7 @@ class Tensor:
         saved tensors are freed afterwards unless `retain_graph=True`; `create_graph=True`
         records the backward pass so that the gradients can be differentiated again.
         """
-        from . import autograd  # the one upward reach: the walk is built on Tensor
-        autograd.backward(self, gradient, retain_graph, create_graph)
+        backward_walk.run(self, gradient, retain_graph, create_graph)
 
     def detach(self) -> Tensor:
         """The same numbers (shared, not copied, with the same version counter, as in
@@ -239,10 +240,10 @@ class Tensor:
         else:
             result = compute(self, *operands)
         _store(name, self, result)
-        shared_counter(self).bump()
+        bump_version(self)
         if recording:
             self.node, self.requires_grad = result.node, True
-            self.node.replaced, self.node.out_version = before, self.version_counter.value
+            self.node.replaced, self.node.out_written = before, VersionCounter.last_change
         return self
 
     # -- arithmetic (primitives; broadcasting inserts a visible `expand`) -------------------
@@ -447,9 +448,10 @@ def _check_recordable(name: str, t: Tensor) -> None:
             f"parameters inside `with tg.no_grad():`, as in PyTorch")
     if t.is_view:
         raise RuntimeError(
-            f"{name}: this tensor is a view of another (a reshape, transpose or slice) and "
-            f"is part of a graph; changing it in place while recording would not update the "
-            f"graph of the tensor it views. Change a clone() instead, or work out of place")
+            f"{name}: this tensor is a view of another tensor's memory (a reshape, transpose "
+            f"or slice); recording an in-place change to it would change the numbers of the "
+            f"tensor it views without a record of it there. Change a clone() instead, or "
+            f"work out of place")
 
 
 def _store(name: str, t: Tensor, result: Tensor) -> None:
@@ -464,6 +466,26 @@ def _store(name: str, t: Tensor, result: Tensor) -> None:
         np.copyto(t.array, result.array, casting="same_kind")
     except ValueError as error:  # read-only memory, such as a broadcast view
         raise ValueError(f"{name}: {error}") from None
+
+
+class _BackwardWalk:
+    """Where `Tensor.backward` finds the walk: autograd.py registers it when imported."""
+
+    def __init__(self):
+        self.run = self.not_registered
+
+    @staticmethod
+    def not_registered(*args):
+        raise RuntimeError("backward: the backward walk is in tinygrad_edu.autograd; import "
+                           "tinygrad_edu (or tinygrad_edu.autograd) before calling backward()")
+
+
+backward_walk = _BackwardWalk()
+
+
+def register_backward(walk: Callable) -> None:
+    """Called once by autograd.py: `walk(tensor, gradient, retain_graph, create_graph)`."""
+    backward_walk.run = walk
 
 
 class MaxResult(NamedTuple):
