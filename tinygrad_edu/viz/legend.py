@@ -73,8 +73,9 @@ def _gradient_row(view: str) -> str:
     if view == GRAPH:
         text = "grad: d(output) / d(this tensor)\n|grad|: its norm"
     else:
-        text = ("grad = #2.1 + #3.1: the sum\nof the gradients it received\n(grey until "
-                "they arrive);\n|grad|: its norm")
+        waiting = "\n(grey until they arrive)" if view == FRAME else ""
+        text = (f"grad = #2.1 + #3.1: the sum\nof the gradients it received{waiting};\n"
+                f"|grad|: its norm")
     return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0"><TR><TD>a tensor: name,<BR/>'
             f'shape, dtype, value</TD></TR><TR><TD BGCOLOR="{labels.GRAD_ROW}"><FONT '
             f'COLOR="{labels.GRAD_COLOUR}">{labels.lines(text)}</FONT></TD></TR></TABLE>>')
