@@ -54,6 +54,8 @@ INSPECT = """((index) => {
     buttons: [...root.querySelectorAll("button")].map((b) => rect(b.getBoundingClientRect())),
     slider_box: rect(root.querySelector(".tg-slider").getBoundingClientRect()),
     window: [0, 0, window.innerWidth, window.innerHeight], nodes,
+    smallest_text: Math.min(...[...frame.querySelectorAll("text")].map(
+      (t) => t.getBoundingClientRect().height)),
   };
 })(%d)"""
 
@@ -107,6 +109,8 @@ class Driver:
         self.first = self.state()
         self.count = self.first["count"]
         self.check(self.first, 1)
+        # the pictures are shown at their size, not shrunk to fit: text stays readable
+        assert self.first["smallest_text"] >= 9, self.first["smallest_text"]
 
     def scroll_to(self) -> None:
         """Scroll the page to the step-through, as a reader does before using it."""

@@ -76,6 +76,17 @@ def test_broadcasting_shows_its_expand_node():
     assert 'rankdir=TB' in picture.source  # top to bottom: fits a notebook's width
 
 
+def test_pictures_of_a_small_graph_fit_a_notebook():
+    """A notebook's output area is about 1250 px wide: a small graph's pictures fit in
+    1000 px, top to bottom, legend included (graphviz's SVG sizes are in points)."""
+    loss, params = graph_command.expression_example()
+    loss.backward(retain_graph=True)
+    for picture in (viz.draw_graph(loss, params), viz.draw_backward(loss, params),
+                    *viz.backward_frames(loss, params)):
+        points = float(re.search(r'width="([\d.]+)pt"', viz.to_svg(picture)).group(1))
+        assert points * 4 / 3 < 1000
+
+
 def legend_lines(picture) -> list[str]:
     return [node_line(picture, k) for k in nodes(picture) if k.startswith("legend")]
 

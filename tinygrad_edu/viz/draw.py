@@ -223,7 +223,7 @@ def _grads_after_backward(t: Tensor, walk: Walk) -> dict[int, Tensor]:
 
 
 def _digraph(walk: Walk, names: Names, scene: Scene, options: Options) -> graphviz.Digraph:
-    graph_attr = {"rankdir": options.rankdir, "fontname": "Helvetica"}
+    graph_attr = {"rankdir": options.rankdir, "fontname": "Helvetica", "nodesep": "0.2"}
     if scene.title:
         graph_attr.update(label=scene.title, labelloc="t")
     graph = graphviz.Digraph("tinygrad_edu", graph_attr=graph_attr,

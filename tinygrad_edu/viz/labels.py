@@ -45,7 +45,7 @@ ZERO_ULPS = 8                 # |v| <= ZERO_ULPS * eps * (largest |entry|) print
 
 def node_attrs(kind: str) -> dict[str, str]:
     """Graphviz attributes of a node of this kind (the legend draws its entries with them)."""
-    attrs = {"shape": "box", "style": "filled", "fillcolor": FILL[kind], "fontsize": "11"}
+    attrs = {"shape": "box", "style": "filled", "fillcolor": FILL[kind], "fontsize": "10"}
     if kind == OP:
         attrs.update(shape="ellipse")
     elif kind == CONSTANT:

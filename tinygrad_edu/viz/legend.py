@@ -27,12 +27,13 @@ class Contents:
     roles: bool            # x, y labels on the arrows into an op
 
 
-def add_legend(graph: graphviz.Digraph, contents: Contents, rankdir: str, top: str) -> None:
-    """Sample nodes, one per entry, stacked by invisible edges from the top rank down.
+def add_legend(graph: graphviz.Digraph, contents: Contents, rankdir: str, output: str) -> None:
+    """Sample nodes, one per entry, stacked by invisible edges, the first on top.
 
-    `top` is the node drawn at the top when the graph grows upwards (rankdir BT, output on
-    top): the legend starts beside it. (A cluster would draw a frame round the legend, but
-    dot then no longer keeps each op's inputs in their order.)
+    The legend ends (TB) or starts (BT) beside the `output` node: the narrow end of most
+    graphs (one loss), so the legend adds little to the picture's width. (A cluster would
+    draw a frame round the legend, but dot then no longer keeps each op's inputs in their
+    order.)
     """
     entries = [("<<B>legend</B>>", {"shape": "plaintext", "fontsize": "11"})]
     entries += _entries(contents)
@@ -44,7 +45,9 @@ def add_legend(graph: graphviz.Digraph, contents: Contents, rankdir: str, top: s
             tail, head = head, tail
         graph.edge(tail, head, style="invis")
     if rankdir == "BT":
-        graph.edge("legend0", top, style="invis", minlen="0")
+        graph.edge("legend0", output, style="invis", minlen="0")
+    elif rankdir == "TB":
+        graph.edge(output, f"legend{len(entries) - 1}", style="invis", minlen="0")
 
 
 def _entries(contents: Contents) -> list[tuple[str, dict[str, str]]]:
