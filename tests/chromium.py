@@ -48,9 +48,13 @@ class Browser:
             self.send(f"{domain}.enable")
         self.send("Emulation.setDeviceMetricsOverride", width=width, height=height,
                   deviceScaleFactor=1, mobile=False)
-        # instant scrolling: the tests read positions right after each key or click
-        self.send("Emulation.setEmulatedMedia",
-                  features=[{"name": "prefers-reduced-motion", "value": "reduce"}])
+        self.reduce_motion(True)
+
+    def reduce_motion(self, reduce: bool) -> None:
+        """Ask for instant scrolling (the tests read positions right after each key or
+        click), or let the page scroll smoothly as it does for most readers."""
+        self.send("Emulation.setEmulatedMedia", features=[
+            {"name": "prefers-reduced-motion", "value": "reduce" if reduce else ""}])
 
     def _browser_url(self) -> str:
         port_file = Path(self.profile) / "DevToolsActivePort"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -54,6 +55,8 @@ INSPECT = """((index) => {
     buttons: [...root.querySelectorAll("button")].map((b) => rect(b.getBoundingClientRect())),
     slider_box: rect(root.querySelector(".tg-slider").getBoundingClientRect()),
     window: [0, 0, window.innerWidth, window.innerHeight], nodes,
+    scrolled: [root.querySelector(".tg-frames").scrollLeft,
+      root.querySelector(".tg-frames").scrollTop, window.scrollX, window.scrollY],
     smallest_text: Math.min(...[...frame.querySelectorAll("text")].map(
       (t) => t.getBoundingClientRect().height)),
   };
@@ -141,6 +144,16 @@ class Driver:
                 f"{where}: node {key} moved from {(x1, y1)} to {(x, y)}")
         return state
 
+    def settled(self) -> dict:
+        """The state once smooth scrolling has stopped (two reads 0.1 s apart agree)."""
+        state = self.state()
+        for _ in range(50):
+            time.sleep(0.1)
+            state, before = self.state(), state
+            if state["scrolled"] == before["scrolled"]:
+                break
+        return state
+
     def click(self, box) -> None:
         self.browser.click((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
 
@@ -168,13 +181,17 @@ class Driver:
             self.browser.key("ArrowLeft")
             self.check(self.state(), frame)
 
-    def by_slider(self) -> None:
-        """A click on the slider's track at each frame's place, last to first."""
+    def slide_to(self, frame: int) -> None:
+        """A click on the slider's track at the frame's place."""
         left, top, right, bottom = self.state()["slider_box"]
         thumb = 16  # Chromium's range thumb: values run from its half-width on either side
+        x = left + thumb / 2 + (frame - 1) / (self.count - 1) * (right - left - thumb)
+        self.browser.click(x, (top + bottom) / 2)
+
+    def by_slider(self) -> None:
+        """The slider moved by a click, to each frame, last to first."""
         for frame in range(self.count, 0, -1):
-            x = left + thumb / 2 + (frame - 1) / (self.count - 1) * (right - left - thumb)
-            self.browser.click(x, (top + bottom) / 2)
+            self.slide_to(frame)
             self.check(self.state(), frame)
 
     def everything(self, on_frame=None) -> None:
@@ -201,6 +218,11 @@ def test_the_standalone_page_in_a_browser(browser, tmp_path):
                 browser.screenshot(shots / f"step-through-{name}.png")
 
         driver.everything(screenshots)
+        browser.reduce_motion(False)    # the longest jumps, scrolled smoothly
+        for frame in (driver.count, 1):
+            driver.slide_to(frame)
+            driver.check(driver.settled(), frame)
+        browser.reduce_motion(True)
         assert browser.problems() == []
     for name in ("first", "middle", "last"):
         assert (shots / f"step-through-{name}.png").read_bytes()[:4] == b"\x89PNG"
