@@ -208,9 +208,11 @@ _SCRIPT = """(() => {
   root.querySelector(".tg-previous").addEventListener("click", () => step(-1));
   root.querySelector(".tg-next").addEventListener("click", () => step(1));
   slider.addEventListener("input", () => show(Number(slider.value), true));
-  const keys = {ArrowLeft: -1, ArrowUp: -1, ArrowRight: 1, ArrowDown: 1};
+  const keys = {ArrowLeft: -1, ArrowRight: 1};  // up and down still scroll
   root.addEventListener("keydown", (event) => {
-    if (event.target === slider || !(event.key in keys)) return;  // the slider moves itself
+    if (!(event.key in keys)) return;
+    event.stopPropagation();               // a notebook around it must not act on it too
+    if (event.target === slider) return;   // the slider moves itself, and says so by "input"
     event.preventDefault();
     step(keys[event.key]);
   });
