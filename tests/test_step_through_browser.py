@@ -3,7 +3,8 @@
 For every frame reached by the buttons, the keys (on the step-through and on its slider)
 and clicks along the slider, the tests check that exactly one frame shows, with its
 caption once; that the running op's box lies inside the window and inside the scrolled
-area; that the buttons are still in the window; and that every node sits where it sat in
+area, and so do the tensors it sends gradients to where there is room for them all; that
+the buttons are still in the window; and that every node sits where it sat in
 frame 1. After each page: no console error or warning, no exception, no request for
 anything but the page itself. Three pages: the standalone page of `python -m models
 graph`, a document holding two inline step-throughs (they must not disturb each other or
@@ -51,6 +52,7 @@ INSPECT = """((index) => {
     slider: Number(root.querySelector(".tg-slider").value), caption,
     caption_count: root.innerText.split(caption).length - 1,
     active: rect(frame.querySelector("g.active").getBoundingClientRect()),
+    targets: [...frame.querySelectorAll("g.target")].map((g) => rect(g.getBoundingClientRect())),
     scroller: rect(root.querySelector(".tg-frames").getBoundingClientRect()),
     buttons: [...root.querySelectorAll("button")].map((b) => rect(b.getBoundingClientRect())),
     slider_box: rect(root.querySelector(".tg-slider").getBoundingClientRect()),
@@ -135,6 +137,14 @@ class Driver:
         assert inside(state["active"], state["scroller"]), (
             f"{where}: the running op {state['active']} is outside the scrolled area "
             f"{state['scroller']}")
+        boxes = [state["active"], *state["targets"]]
+        union = [min(b[0] for b in boxes), min(b[1] for b in boxes),
+                 max(b[2] for b in boxes), max(b[3] for b in boxes)]
+        view = state["scroller"]
+        if union[2] - union[0] < view[2] - view[0] - 24 and \
+                union[3] - union[1] < view[3] - view[1] - 24:
+            assert inside(union, view), (  # room for them all: the op and where it sends
+                f"{where}: the tensors the op sends gradients to are not all in view")
         for button in state["buttons"]:
             assert inside(button, state["window"]), f"{where}: a button left the window"
         assert state["nodes"].keys() == self.first["nodes"].keys(), where

@@ -92,7 +92,8 @@ def input_names(op, count: int) -> list[str]:
     """The names the VJPs of `op` give its inputs (`x`, `y` for matmul; `p`, `y` for a
     cross entropy): the formulas use them, so the pictures label the arrows with them."""
     names = []
-    for p in list(inspect.signature(op.vjps[0]).parameters.values())[2:]:
+    vjp = next(v for v in op.vjps if v is not None)  # None: an input with no gradient
+    for p in list(inspect.signature(vjp).parameters.values())[2:]:
         if p.kind == p.VAR_POSITIONAL:  # cat(*arrays): number them
             return [f"x{i + 1}" for i in range(count)]
         names.append(p.name)
@@ -100,24 +101,6 @@ def input_names(op, count: int) -> list[str]:
 
 
 def vjp_formula(op, index: int) -> str:
-    """The VJP of input `index` of `op`, as a short formula in `g`, `out` and the input
-    names, e.g. "g * out * (1 - out)" for sigmoid."""
-    formulas = _FORMULAS.get(op.name)
-    return formulas[index] if formulas else f"VJP of {op.name}"
-
-
-# TEMPORARY: a copy of the VJP formulas until every Primitive carries its own (`formulas`);
-# then this table goes and `vjp_formula` reads `op.formulas[index]`.
-_FORMULAS = {
-    "add": ("g", "g"), "sub": ("g", "-g"), "mul": ("g * y", "g * x"),
-    "div": ("g / y", "-g * out / y"), "neg": ("-g",),
-    "pow": ("g * p * x ** (p - 1)", "g * out * log(x)"), "exp": ("g * out",),
-    "log": ("g / x",), "abs": ("g * sign(x)",), "tanh": ("g * (1 - out ** 2)",),
-    "sigmoid": ("g * out * (1 - out)",), "relu": ("g * (x > 0)",),
-    "softplus": ("g * sigmoid(x)",),
-    "binary_cross_entropy": ("g * (p - y) / (p * (1 - p))", "g * (log(1 - p) - log(p))"),
-    "binary_cross_entropy_with_logits": ("g * (sigmoid(z) - y)", "-g * z"),
-    "log_softmax": ("g - exp(out) * sum(g)",), "sum": ("expand(g, x.shape)",),
-    "reshape": ("reshape(g, x.shape)",), "expand": ("sum_to(g, x.shape)",),
-    "matmul": ("g @ y.T", "x.T @ g"), "linear": ("g @ w", "g.T @ x", "sum(g, axis=0)"),
-}
+    """The VJP of input `index` of `op` as the primitive table writes it, in `g` (the
+    gradient at the output), `out` and the input names, e.g. "g * out * (1 - out)"."""
+    return op.formulas[index]

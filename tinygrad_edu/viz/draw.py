@@ -17,6 +17,7 @@ gradients say:
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import dataclass, field
 
 import graphviz
@@ -30,6 +31,7 @@ from .render import pipe
 from .walk import CONSTANT, MAX_NODES, OP, Walk, walk_graph
 
 HIDDEN = "#fffffe"  # text laid out but not yet shown; the step-through page strips it
+ARROW_LABEL_WIDTH = 28  # wrap long formulas ("g summed over the broadcast axes"): narrow
 
 
 @dataclass
@@ -130,6 +132,7 @@ class Frame:
     graph: graphviz.Digraph
     caption: str
     active: str                       # the key of the op running at this step
+    targets: list[str]                # the keys of the tensors it sends gradients to
     tooltips: dict[str, str]          # node key -> what hovering over it says
 
 
@@ -147,7 +150,8 @@ def frames_of(t: Tensor, params, gradient, show_values: bool, rankdir: str, *,
         scene.sizes, scene.current = sizes, walk.op_of[id(step.tensor)]
         graph = _digraph(walk, names, scene, options)
         graph.comment = names.caption(step, len(steps))
-        frames.append(Frame(graph, graph.comment, scene.current, names.tooltips()))
+        targets = [walk.key_of[id(x)] for _, x, _ in step.sent]
+        frames.append(Frame(graph, graph.comment, scene.current, targets, names.tooltips()))
     return frames
 
 
@@ -172,8 +176,8 @@ def _backward_scene(t: Tensor, walk: Walk, steps: list[Step], upto: int, options
         op_key = walk.op_of[id(step.tensor)]
         for i, (index, _, gx) in enumerate(step.sent, 1):
             formula = vjp_formula(step.tensor.grad_fn.op, index)
-            scene.arrows[(op_key, index)] = (f"#{step.number}.{i} = {formula}\n"
-                                             f"{tuple(gx.shape)}")
+            text = textwrap.fill(f"#{step.number}.{i} = {formula}", ARROW_LABEL_WIDTH)
+            scene.arrows[(op_key, index)] = f"{text}\n{tuple(gx.shape)}"
             if step.number <= upto:
                 scene.sent.add((op_key, index))
     return scene

@@ -77,7 +77,7 @@ class Names:
         return {key: self.tooltip(key) for key in self.items}
 
     def arrow_tooltip(self, edge, label: str) -> str:
-        formula = label.split("\n")[0]
+        formula = " ".join(label.split("\n")[:-1])  # the label, unwrapped, without its shape
         return f"{formula}: the gradient for {self.display(edge.tail)}"
 
     def caption(self, step: Step, count: int) -> str:

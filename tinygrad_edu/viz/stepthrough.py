@@ -12,8 +12,9 @@ standalone page. Each display is self-contained, so a notebook can show any numb
 - its keys work while it has the focus (click it first), and each press moves one frame;
 - pictures, script and styles are inline: it loads nothing from anywhere.
 
-When a step's op lies outside the scrolled area, the frame scrolls to it (smoothly, unless
-the reader asked the system for less motion).
+When a step's op, or a tensor it sends a gradient to, lies outside the scrolled area, the
+frame scrolls to show them all (the op first, if they do not all fit), smoothly unless the
+reader asked the system for less motion.
 """
 
 from __future__ import annotations
@@ -98,8 +99,9 @@ def step_through(t: Tensor, params=None, gradient=None, *, title: str = "Backpro
 
 def _clean_svg(svg: str, frame: Frame) -> str:
     """dot's SVG made fit for a page holding many: no ids (they would repeat), each node
-    marked with its key (`data-key`) and the running op with class "active", tooltips that
-    name tensors instead of keys, and the text laid out but not shown yet taken out."""
+    marked with its key (`data-key`), the running op with class "active" and the tensors
+    it sends gradients to with class "target", tooltips that name tensors instead of keys,
+    and the text laid out but not shown yet taken out."""
     root = ET.fromstring(svg)
     for element in root.iter():
         element.attrib.pop("id", None)
@@ -109,7 +111,8 @@ def _clean_svg(svg: str, frame: Frame) -> str:
             group.remove(title)
         if group.get("class") == "node":
             group.set("data-key", title.text)
-            group.set("class", "node active" if title.text == frame.active else "node")
+            role = {frame.active: " active", **dict.fromkeys(frame.targets, " target")}
+            group.set("class", "node" + role.get(title.text, ""))
             group.insert(0, _title(frame.tooltips.get(title.text, "legend")))
     for parent in list(root.iter()):
         for text in [child for child in parent if child.get("fill") == HIDDEN]:
@@ -178,20 +181,30 @@ _SCRIPT = """(() => {
   const caption = root.querySelector(".tg-caption");
   const scroller = root.querySelector(".tg-frames");
   const still = window.matchMedia("(prefers-reduced-motion: reduce)");
-  // How far to scroll so that [low, high] lies inside [start, end]: 0 if it does already,
-  // else enough to centre it.
-  const offset = (low, high, start, end) =>
-    low >= start && high <= end ? 0 : (low + high) / 2 - (start + end) / 2;
-  function reveal(node, page) {
-    const box = node.getBoundingClientRect();
+  // How far to scroll so that [low, high] (the op and the tensors it sends to) lies
+  // inside [start, end]: 0 if it does already, else the least that shows it all, or, if
+  // it cannot all be shown, enough to put the op (from `first`) at the start.
+  const margin = 12;
+  function offset(low, high, first, start, end) {
+    if (low >= start && high <= end) return 0;
+    if (high - low > end - start - 2 * margin) return first - start - margin;
+    return low < start ? low - start - margin : high - end + margin;
+  }
+  function reveal(frame, page) {
+    const node = frame.querySelector("g.active").getBoundingClientRect();
+    const boxes = [...frame.querySelectorAll("g.active, g.target")]
+      .map((g) => g.getBoundingClientRect());
     const view = scroller.getBoundingClientRect();
-    const dx = offset(box.left, box.right, view.left, view.right);
-    const dy = offset(box.top, box.bottom, view.top, view.bottom);
+    const dx = offset(Math.min(...boxes.map((b) => b.left)),
+                      Math.max(...boxes.map((b) => b.right)), node.left, view.left, view.right);
+    const dy = offset(Math.min(...boxes.map((b) => b.top)),
+                      Math.max(...boxes.map((b) => b.bottom)), node.top, view.top, view.bottom);
     const behavior = still.matches ? "auto" : "smooth";
-    const inWindow = box.top - dy >= 0 && box.bottom - dy <= window.innerHeight &&
-      box.left - dx >= 0 && box.right - dx <= window.innerWidth;
+    const inWindow = node.top - dy >= 0 && node.bottom - dy <= window.innerHeight &&
+      node.left - dx >= 0 && node.right - dx <= window.innerWidth;
     if (page && !inWindow) {
-      node.scrollIntoView({block: "center", inline: "center", behavior});
+      frame.querySelector("g.active").scrollIntoView({block: "center", inline: "center",
+                                                      behavior});
     } else if (dx || dy) {
       scroller.scrollBy({left: dx, top: dy, behavior});
     }
@@ -201,8 +214,7 @@ _SCRIPT = """(() => {
     frames.forEach((frame, i) => { frame.hidden = i !== n - 1; });
     slider.value = n;
     caption.textContent = frames[n - 1].dataset.caption;
-    const active = frames[n - 1].querySelector("g.active");
-    if (active) reveal(active, page);
+    reveal(frames[n - 1], page);
   }
   const step = (by) => show(Number(slider.value) + by, true);
   root.querySelector(".tg-previous").addEventListener("click", () => step(-1));
