@@ -282,14 +282,12 @@ def test_two_inline_step_throughs_in_one_document(browser, tmp_path):
 def test_a_notebook_with_two_step_throughs_runs_and_its_html_works(browser, tmp_path):
     nbformat, nbclient, nbconvert = (require(m) for m in ("nbformat", "nbclient", "nbconvert"))
     setup = ("import tinygrad_edu as tg\n"
-             "from models import graph\n"
-             f"assert tg.__file__.startswith({str(ROOT)!r}), tg.__file__  # this checkout's")
-    notebook = nbformat.v4.new_notebook(cells=[
+             f"assert tg.__file__.startswith({str(ROOT)!r}), tg.__file__  # this checkout's\n"
+             "x = tg.tensor([1.0, 2.0], requires_grad=True, name='x')")
+    notebook = nbformat.v4.new_notebook(cells=[  # small graphs: the kernel's time is the cost
         nbformat.v4.new_code_cell(setup),
-        nbformat.v4.new_code_cell("loss, params = graph.expression_example()\n"
-                                  "tg.viz.step_through(loss, params)"),
-        nbformat.v4.new_code_cell("loss, params = graph.softmax_example()\n"
-                                  "tg.viz.step_through(loss, params)")])
+        nbformat.v4.new_code_cell("tg.viz.step_through((x.exp() * x).sum())"),  # 3 steps
+        nbformat.v4.new_code_cell("tg.viz.step_through((x * x).sum())")])        # 2 steps
     nbclient.NotebookClient(notebook, timeout=60, kernel_name="python3",
                             resources={"metadata": {"path": str(ROOT)}}).execute()
     outputs = [cell.outputs for cell in notebook.cells]
