@@ -27,6 +27,7 @@ from pathlib import Path
 import matplotlib.cbook
 import matplotlib.image
 import numpy as np
+from matplotlib.figure import Figure
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
@@ -115,15 +116,33 @@ def square_grid(maps: np.ndarray, pad: int = 2) -> np.ndarray:
 
 
 def draw_filters(photo: np.ndarray, out: str | Path) -> Path:
-    """The photograph, embossed and sharpened, side by side: filters.png in `out`."""
-    figure, axes = common.new_figure(3, size=(2.2, 2.7))
-    for ax, (title, image) in zip(axes, [("photograph", photo),
-                                         ("emboss", convolve(photo, EMBOSS)),
-                                         ("sharpen", convolve(photo, SHARPEN))], strict=True):
+    """The photograph, embossed and sharpened, side by side, each filter's 3x3 kernel under
+    its picture: filters.png in `out`."""
+    figure = Figure(figsize=(6.6, 4.4), layout="constrained")
+    top, bottom = figure.subplots(2, 3, height_ratios=[2.6, 1.0])
+    for ax, (title, image) in zip(top, [("photograph", photo),
+                                        ("emboss", convolve(photo, EMBOSS)),
+                                        ("sharpen", convolve(photo, SHARPEN))], strict=True):
         # sharpen overshoots [0, 1] at edges: clip it, as an image viewer would
         ax.imshow(np.clip(image, 0, 1) if title == "sharpen" else image, cmap="gray")
         ax.set(title=title, xticks=[], yticks=[])
+    bottom[0].axis("off")
+    bottom[0].text(0.5, 0.5, "the 3x3 kernels\n(each output pixel:\nthe sum of kernel *\n"
+                   "the pixels under it)", ha="center", va="center", fontsize=9)
+    for ax, kernel in zip(bottom[1:], (EMBOSS, SHARPEN), strict=True):
+        draw_kernel(kernel, ax)
     return common.save_figure(figure, out, "filters.png")
+
+
+def draw_kernel(kernel: np.ndarray, ax) -> None:
+    """A kernel as a grid of its numbers, red for positive and blue for negative."""
+    limit = np.abs(kernel).max()
+    ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    for (row, column), value in np.ndenumerate(kernel):
+        colour = "white" if abs(value) > limit / 2 else "black"  # readable on dark cells
+        ax.text(column, row, f"{value:g}", ha="center", va="center", fontsize=10,
+                color=colour)
+    ax.set(xticks=[], yticks=[])
 
 
 def draw_feature_maps(photo: np.ndarray, filters: np.ndarray, out: str | Path) -> Path:
@@ -278,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args.out, args.seed, args.dataset, args.epochs, args.batch_size, args.lr,
                  args.optimiser, progress=not args.no_progress)
     print(common.comparison_table(result["figures"], title="Step 5: convolution"))
-    print(f"\n{result['model']}\n\nconfusion matrix (rows: true class, columns: predicted):"
-          f"\n{result['evaluation'].confusion}")
+    print(f"\n{result['model']}\n\nconfusion matrix of the test images:\n"
+          + common.confusion_table(result["evaluation"].confusion,
+                                   mlp.class_names(args.dataset)))
     print("\npictures: " + ", ".join(str(p) for p in result["pictures"]))
     return 0

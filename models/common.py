@@ -277,11 +277,17 @@ def confusion_table(confusion: np.ndarray, class_names: list[str]) -> str:
     true \\ predicted  a  b
     a                 2  0
     b                 1  3
+
+    Long names (Fashion-MNIST's) number the columns, so that the table stays narrow.
     """
     corner = "true \\ predicted"
+    columns = class_names
+    if (max(map(len, class_names)) + 2) * len(class_names) > 60:  # long names: number them
+        columns = [str(i) for i in range(len(class_names))]
+        class_names = [f"{i} {name}" for i, name in enumerate(class_names)]
     first = max(len(corner), *(len(name) for name in class_names))
-    width = max(len(name) for name in class_names) + 2
-    lines = [corner.ljust(first) + "".join(f"{name:>{width}}" for name in class_names)]
+    width = max(len(str(confusion.max())), *(len(name) for name in columns)) + 2
+    lines = [corner.ljust(first) + "".join(f"{name:>{width}}" for name in columns)]
     lines += [name.ljust(first) + "".join(f"{count:>{width}}" for count in row)
               for name, row in zip(class_names, confusion, strict=True)]
     return "\n".join(lines)

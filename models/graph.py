@@ -10,8 +10,10 @@ for the picture) and draws it:
   softmax     step 3: cross entropy of softmax(X @ W + b); at the logits the gradient is (a - y)/n
   mlp         step 4: a 4-5-3 network, sigmoid hidden layer, softmax read-out, cross entropy
 
-`--view backward` draws the backward pass instead of the forward graph: arrows pointing
-back, labelled with the gradient they carry, numbered in the order the walk sends them.
+`--view backward` draws the backward pass instead of the forward graph: the output on top,
+arrows pointing back, each labelled `#k.i = formula` (the i-th gradient sent at step k of
+the walk, and the VJP that computed it). The forward graph is drawn top to bottom, the
+backward pass and the .html page bottom to top (the walk starts at the top).
 """
 
 from __future__ import annotations
@@ -130,9 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--view", choices=["graph", "backward"], default="graph",
                         help="svg/png/dot: the forward graph with gradients (default) or "
                              "the numbered backward pass")
-    parser.add_argument("--rankdir", choices=["TB", "LR"], default="TB",
-                        help="top to bottom (default: suits these long chains) or left to "
-                             "right")
+    parser.add_argument("--rankdir", choices=["TB", "BT", "LR"], default=None,
+                        help="the direction the graph grows: top to bottom, bottom to top "
+                             "or left to right (default: TB for the graph, BT for the "
+                             "backward pass and the page)")
     args = parser.parse_args(argv)
     suffix = args.out.suffix.lower()
     if suffix not in SUFFIXES:
@@ -140,12 +143,13 @@ def main(argv: list[str] | None = None) -> int:
                      f"{', '.join(SUFFIXES)}")
     loss, params = EXAMPLES[args.example]()
     loss.backward(retain_graph=True)  # one backward, keeping the graph so it can be drawn
+    direction = {"rankdir": args.rankdir} if args.rankdir else {}
     if suffix == ".html":
-        viz.save_backprop_html(loss, args.out, params, rankdir=args.rankdir,
-                               title=f"Backprop through the {args.example} example")
+        viz.step_through(loss, params, title=f"Backprop through the {args.example} example",
+                         **direction).save(args.out)
     elif args.view == "graph":
-        viz.render(viz.draw_graph(loss, params, rankdir=args.rankdir), args.out)
+        viz.render(viz.draw_graph(loss, params, **direction), args.out)
     else:
-        viz.render(viz.draw_backward(loss, params, rankdir=args.rankdir), args.out)
+        viz.render(viz.draw_backward(loss, params, **direction), args.out)
     print(f"wrote {args.out}")
     return 0

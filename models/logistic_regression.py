@@ -246,28 +246,48 @@ def summarize(X: np.ndarray, y: np.ndarray, names: list[str], fit: NewtonResult)
 
 def plot(X: np.ndarray, y: np.ndarray, b_newton: np.ndarray, b_gd: np.ndarray,
          gd_history: np.ndarray, newton_history: np.ndarray, out: str | Path) -> Path:
-    """Left: the data and both decision boundaries (where X b = 0, i.e. p = 1/2).
-    Right: the log-likelihood per iteration, gradient descent against Newton."""
-    figure, (left, right) = new_figure(2)
+    """Left: the data and both decision boundaries (where X b = 0, i.e. p = 1/2): nearly
+    the same line. Middle: why the coefficients still differ: p across that line, steeper
+    for Newton. Right: the log-likelihood per iteration, gradient descent against Newton."""
+    figure, (left, middle, right) = new_figure(3, size=(4.3, 4.0))
+    fits = ((b_newton, "k", "Newton (= R's glm)"), (b_gd, "r--", f"GD, {len(gd_history):,} it."))
     for label, marker in ((0, "o"), (1, "^")):
         rows = y == label
         left.scatter(X[rows, 1], X[rows, 2], marker=marker, s=18, alpha=0.7,
                      label=["versicolor", "virginica"][label])
     sepal = np.linspace(X[:, 1].min(), X[:, 1].max(), 2)
-    for b, style, label in ((b_newton, "k", "Newton (= R's glm)"),
-                            (b_gd, "r--", f"GD, {len(gd_history):,} it.")):
-        left.plot(sepal, -(b[0] + b[1] * sepal) / b[2], style, label=label)
+    for b, style, label in fits:
+        left.plot(sepal, -(b[0] + b[1] * sepal) / b[2], style,
+                  label=f"{label}\nb = ({', '.join(f'{v:.1f}' for v in b)})")
     left.set(xlabel="Sepal.Length / max", ylabel="Petal.Length / max",
              title="decision boundary p = 1/2")
-    left.legend()
+    left.legend(fontsize=7, loc="upper left")
+    _plot_steepness(middle, X, y, fits)
     right.semilogx(np.arange(1, len(gd_history) + 1), gd_history, label="gradient descent")
     right.semilogx(np.arange(1, len(newton_history) + 1), newton_history, "ko-", ms=3,
                    label="Newton")
     right.axhline(ARTICLE["log-likelihood"], color="gray", ls=":", label="R's glm")
     right.set(xlabel="iteration", ylabel="log-likelihood", ylim=(-30, -10),
               title="Newton: a few steps; GD: many")
-    right.legend(loc="lower right")
+    # between Newton's steps (left) and GD's rise (right, from below): clear of both
+    right.legend(loc="center", bbox_to_anchor=(0.4, 0.5), fontsize=8)
     return save_figure(figure, out, "logistic_regression.png")
+
+
+def _plot_steepness(ax, X: np.ndarray, y: np.ndarray, fits) -> None:
+    """p along the normal to Newton's boundary: GD's smaller coefficients give the same
+    line p = 1/2 but a flatter rise, which is what the log-likelihood still gains on."""
+    normal = fits[0][0][1:] / np.linalg.norm(fits[0][0][1:])
+    distance = (X[:, 1:] @ normal) + fits[0][0][0] / np.linalg.norm(fits[0][0][1:])
+    t = np.linspace(distance.min(), distance.max(), 200)
+    points = np.column_stack([np.ones_like(t), np.outer(t, normal) -
+                              fits[0][0][0] / np.linalg.norm(fits[0][0][1:]) * normal])
+    for b, style, label in fits:
+        ax.plot(t, sigmoid(points @ b), style, label=label)
+    ax.scatter(distance, y, c=np.where(y == 1, "#ff7f0e", "#1f77b4"), s=10, alpha=0.5)
+    ax.set(xlabel="distance from Newton's boundary", ylabel="p(virginica)",
+           title="same line, different slopes")
+    ax.legend(fontsize=8, loc="center right")
 
 
 def run(out: str | Path | None = None, lr: float = 5.0, iterations: int = 10_000,

@@ -19,18 +19,21 @@ an activation of z; the hidden layers learn features, and the last layer is a lo
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 from tqdm import tqdm
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from models import common
 from tinygrad_edu import optim
+from tinygrad_edu.data.datasets import DIGIT_NAMES, FASHION_MNIST_NAMES
 
 ACTIVATIONS = ("sigmoid", "relu")
 OPTIMISERS = ("sgd", "momentum", "adam", "rmsprop", "adagrad")
@@ -246,21 +249,26 @@ def train_loop(step: Callable[[np.ndarray, np.ndarray], float], X: np.ndarray, Y
     """Call `step(X_batch, Y_batch) -> loss` on shuffled mini-batches, `epochs` times over.
 
     Each epoch draws a new order (the article's `sample(training_data)`) from one
-    generator seeded by `seed`. A progress bar on stderr shows each epoch's mean loss and,
+    generator seeded by `seed`. A progress bar on stderr counts mini-batches, so that it
+    moves within an epoch on long runs, and shows the epoch, the last epoch's mean loss and,
     if `validate()` is given, the validation accuracy it returns.
     """
     gen = tg.creation.generator() if seed is None else np.random.default_rng(seed)
     history, start = History(), time.perf_counter()
-    bar = tqdm(range(epochs), desc="epochs", unit="epoch", disable=not progress, leave=False)
-    for _ in bar:
-        total = sum(step(xb, yb) * len(xb)
-                    for xb, yb in tg.data.batches(X, Y, batch_size, seed=gen))
+    bar = tqdm(total=epochs * math.ceil(len(X) / batch_size), desc="training", unit="batch",
+               disable=not progress, leave=False)
+    for epoch in range(1, epochs + 1):
+        total = 0.0
+        for xb, yb in tg.data.batches(X, Y, batch_size, seed=gen):
+            total += step(xb, yb) * len(xb)
+            bar.update()
         history.loss.append(total / len(X))
-        postfix = {"loss": f"{history.loss[-1]:.4f}"}
+        postfix = {"epoch": f"{epoch}/{epochs}", "loss": f"{history.loss[-1]:.4f}"}
         if validate is not None:
             history.accuracy.append(validate())
             postfix["val_acc"] = f"{history.accuracy[-1]:.4f}"
         bar.set_postfix(postfix)
+    bar.close()
     history.seconds = time.perf_counter() - start
     return history
 
@@ -354,27 +362,42 @@ def load(dataset: str, seed: int = 0, scale: str = "standard") -> list[np.ndarra
     raise ValueError(f"load: dataset must be one of {sorted(SETTINGS)}, got {dataset!r}")
 
 
+def class_names(dataset: str) -> list[str]:
+    """The names of the classes of one of SETTINGS (for legends and confusion matrices)."""
+    if dataset == "iris":
+        return tg.data.load_iris().target_names
+    if dataset == "spirals":
+        return ["spiral 0", "spiral 1"]
+    return list(FASHION_MNIST_NAMES if dataset == "fashion" else DIGIT_NAMES)
+
+
 def plot_boundary(net: Network, X: np.ndarray, y: np.ndarray, title: str, ax) -> None:
-    """Colour the plane by the class `net` predicts there and draw the points on top."""
+    """Colour the plane by the class `net` predicts there and draw the points on top, each
+    class in its colour (pale: predicted; dark: the points), with a legend."""
     lo, hi = X.min(0) - 0.2, X.max(0) + 0.2
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
     classes = predict(net, np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
     ax.contourf(gx, gy, classes, levels=[-0.5, 0.5, 1.5], colors=["#c6dbef", "#fdd0a2"])
-    ax.scatter(X[:, 0], X[:, 1], c=np.where(y == 1, "#e6550d", "#3182bd"), s=8)
+    for label, colour in ((0, "#3182bd"), (1, "#e6550d")):
+        ax.scatter(*X[y == label].T, c=colour, s=8, label=class_names("spirals")[label])
+    ax.legend(loc="lower right", fontsize=7, framealpha=0.8)
     ax.set(title=title, xticks=[], yticks=[])
 
 
 def plot_history(history: History, title: str, ax) -> None:
     """The mean training loss of each epoch (blue, left axis) and the validation accuracy
-    (orange, right axis)."""
+    (orange, right axis); ticks on whole epochs."""
     epochs = np.arange(1, len(history.loss) + 1)
-    ax.plot(epochs, history.loss, color="#3182bd")
+    marker = "o" if len(epochs) < 3 else None  # one or two epochs: points, not a line
+    ax.plot(epochs, history.loss, color="#3182bd", marker=marker)
     ax.set_title(title)
     ax.set_xlabel("epoch")
+    ax.set_xlim(0.5, len(epochs) + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     ax.set_ylabel("training loss", color="#3182bd")
     if history.accuracy:
         right = ax.twinx()
-        right.plot(epochs, history.accuracy, color="#e6550d")
+        right.plot(epochs, history.accuracy, color="#e6550d", marker=marker)
         right.set_ylabel("validation accuracy", color="#e6550d")
         right.set_ylim(0, 1)
 
@@ -433,8 +456,9 @@ def _picture(dataset: str, results: list[dict], X: np.ndarray, y: np.ndarray,
     figure, axes = common.new_figure(len(results), size=size)
     for result, ax in zip(results, axes, strict=True):
         net, accuracy = result["network"], result["evaluation"].accuracy
-        if dataset == "spirals":
-            plot_boundary(net, X, y, f"{net.sizes[1:-1]} hidden ReLUs: {accuracy:.1%}", ax)
+        if dataset == "spirals":  # the spirals' test set is the training set (see `load`)
+            plot_boundary(net, X, y, f"{net.sizes[1]} hidden ReLUs\n{accuracy:.1%} of the "
+                          f"training points", ax)
         else:
             plot_history(result["history"], f"{dataset} {net.sizes}: {accuracy:.1%}", ax)
     name = "spiral-boundaries.png" if dataset == "spirals" else f"mlp-{dataset}-training.png"
@@ -468,9 +492,10 @@ def main(argv: list[str] | None = None) -> int:
                  batch_size=args.batch_size, lr=args.lr, optimiser=args.optimiser,
                  l1=args.l1, l2=args.l2)
     print(common.comparison_table(result["figures"], title="Step 4: a neural network"))
+    rows = "training points" if args.dataset == "spirals" else "test rows"  # see `load`
     for item in result["results"]:
         print(f"\n{item['network'].sizes}: {len(item['history'].loss)} epochs in "
-              f"{item['history'].seconds:.1f} s; confusion matrix (rows: true class, "
-              f"columns: predicted):\n{item['evaluation'].confusion}")
+              f"{item['history'].seconds:.1f} s; confusion matrix of the {rows}:\n"
+              + common.confusion_table(item["evaluation"].confusion, class_names(args.dataset)))
     print("\npictures: " + ", ".join(str(p) for p in result["pictures"]))
     return 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -103,18 +104,32 @@ def run(out: str | Path = DEFAULT_OUT, quick: bool = False, progress: bool = Tru
             "seconds": time.perf_counter() - start}
 
 
-def tour_table(rows: list[tuple[str, common.Comparison, float | None]]) -> str:
-    """One aligned table: step, figure, the article's number, ours, the step's time, and
-    the figure's note (what differs from the article's setting)."""
+def tour_table(rows: list[tuple[str, common.Comparison, float | None]],
+               width: int = 100) -> str:
+    """One table that fits `width` columns: each step on a line of its own with the time it
+    took, then its figures (the article's number and ours), each with the number of its
+    note (what differs from the article's setting); the notes follow the table."""
     cell = common.format_cell  # the number format of common.comparison_table
-    table = [("step", "figure", "article", "ours", "time", "note")]
-    table += [(step if seconds is not None else "", f.name, cell(f.article), cell(f.ours),
-               "" if seconds is None else f"{seconds:.1f} s", f.note)
-              for step, f, seconds in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(5)]
-    return "\n".join(f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}  "
-                     f"{d:>{widths[3]}}  {e:>{widths[4]}}  {note}".rstrip()
-                     for a, b, c, d, e, note in table)
+    notes: list[str] = []
+    for _, figure, _ in rows:
+        if figure.note and figure.note not in notes:
+            notes.append(figure.note)
+    table = [(f.name, cell(f.article), cell(f.ours),
+              f"[{notes.index(f.note) + 1}]" if f.note else "") for _, f, _ in rows]
+    widths = [max(len(row[i]) for row in [("figure", "article", "ours", "")] + table)
+              for i in range(3)]
+    line = "  {:<{}}  {:>{}}  {:>{}}  {}"
+    lines = [line.format("figure", widths[0], "article", widths[1], "ours", widths[2],
+                         "note").rstrip()]
+    for (step, _, seconds), (name, article, ours, mark) in zip(rows, table, strict=True):
+        if seconds is not None:
+            lines.append(f"{step} ({seconds:.1f} s)")
+        lines.append(line.format(name, widths[0], article, widths[1], ours, widths[2],
+                                 mark).rstrip())
+    lines.append("")
+    lines += [textwrap.fill(f"[{number}] {note}", width, subsequent_indent="    ")
+              for number, note in enumerate(notes, 1)]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,8 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     result = run(args.out, args.quick, progress=not args.no_progress)
     print(tour_table(result["rows"]))
-    print(f"\nthe tour took {result['seconds']:.1f} s; {len(result['pictures'])} pictures in "
-          f"{args.out}/: " + ", ".join(p.name for p in result["pictures"]))
+    print("\n" + textwrap.fill(f"the tour took {result['seconds']:.1f} s; "
+                               f"{len(result['pictures'])} pictures in {args.out}/: "
+                               + ", ".join(p.name for p in result["pictures"]), 100))
     for note in result["notes"]:
-        print(f"\n{note}")
+        print("\n" + textwrap.fill(note, 100, break_long_words=False, break_on_hyphens=False))
     return 0

@@ -184,3 +184,14 @@ def test_unknown_settings_are_named_in_the_error():
         mlp.make_optimiser("lbfgs", mlp.network([2, 2]).parameters(), 0.1)
     with pytest.raises(ValueError, match="cnn: dataset"):
         cnn.run(dataset="cifar")
+
+
+def test_the_progress_bar_counts_mini_batches(capsys):
+    """On a long run the bar must move within an epoch: it counts batches, not epochs."""
+    X, Y = np.zeros((25, 2)), np.zeros((25, 1))
+    calls = []
+    mlp.train_loop(lambda xb, yb: calls.append(len(xb)) or 0.0, X, Y, epochs=2, batch_size=10,
+                   seed=0, progress=True)
+    assert calls == [10, 10, 5] * 2
+    shown = capsys.readouterr().err
+    assert "6/6" in shown and "batch" in shown and "epoch=2/2" in shown

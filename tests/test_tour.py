@@ -16,14 +16,17 @@ def test_the_quick_tour_runs_without_dot_and_says_how_to_render(tmp_path, monkey
     out = tmp_path / "tour"
     assert models_main.main(["tour", "--quick", "--no-progress", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    header, *rows = printed.split("\n\n")[0].splitlines()
-    assert header.split() == ["step", "figure", "article", "ours", "time", "note"]
-    steps = [row.split("  ")[0] for row in rows if not row.startswith(" ")]
+    table, notes = printed.split("\n\n")[:2]
+    header, *rows = table.splitlines()
+    assert header.split() == ["figure", "article", "ours", "note"]
+    steps = [row.rsplit(" (", 1)[0] for row in rows if not row.startswith(" ")]
     assert steps == ["1 linear regression", "2 logistic regression", "3 softmax regression",
                      "4 network: iris", "4 network: digits", "4 network: spirals",
                      "4 backprop graph", "5 convolution"]
-    assert all(" s  " in row or row.endswith(" s") for row in rows if not row.startswith(" "))
+    assert all(row.endswith(" s)") for row in rows if not row.startswith(" "))
+    assert max(len(line) for line in f"{table}\n{notes}".splitlines()) <= 100  # no wrapping
     assert "-39.83851" in printed and "0.708" in printed  # the article's figures
+    assert "[1] R's lm, article's seed" in notes
     for name in ("spiral-boundaries.png", "feature-maps.png", "filters.png",
                  "mlp-iris-training.png", "cnn-digits-training.png", "mlp-backward.dot"):
         assert (out / name).stat().st_size > 0, name

@@ -67,12 +67,49 @@ def test_known_expression_has_exactly_its_nodes_and_edges():
                                                                         "op3"]
 
 
-def test_broadcasting_shows_its_expand_node_and_the_legend_is_one_node():
+def test_broadcasting_shows_its_expand_node():
     loss, _ = expression(c_shape=(3,))
-    picture = viz.draw_graph(loss)
-    assert len(nodes(picture)) == 13 + 1  # + expand and its output, + the legend
+    picture = viz.draw_graph(loss, legend=False)
+    assert len(nodes(picture)) == 13  # + expand and its output
     assert len(edges(picture)) == 12
     assert "<B>expand</B><BR/>shape=(2, 3)" in picture.source
+    assert 'rankdir=TB' in picture.source  # top to bottom: fits a notebook's width
+
+
+def test_pictures_of_a_small_graph_fit_a_notebook():
+    """A notebook's output area is about 1250 px wide: a small graph's pictures fit in
+    1000 px, top to bottom, legend included (graphviz's SVG sizes are in points)."""
+    loss, params = graph_command.expression_example()
+    loss.backward(retain_graph=True)
+    for picture in (viz.draw_graph(loss, params), viz.draw_backward(loss, params),
+                    *viz.backward_frames(loss, params)):
+        points = float(re.search(r'width="([\d.]+)pt"', viz.to_svg(picture)).group(1))
+        assert points * 4 / 3 < 1000
+
+
+def legend_lines(picture) -> list[str]:
+    return [node_line(picture, k) for k in nodes(picture) if k.startswith("legend")]
+
+
+def test_the_legend_lists_only_what_the_picture_holds_drawn_as_the_picture_draws_it():
+    loss, _ = expression(c_shape=(3,))          # no data, no constants, no gradients yet
+    entries = legend_lines(viz.draw_graph(loss))
+    text = "\n".join(entries)
+    assert len(entries) == 1 + 4                # the title, parameter, intermediate, output, op
+    assert "data:" not in text and "constant:" not in text and "|grad|" not in text
+    x = tg.tensor([1.0, 2.0], requires_grad=True, name="x")
+    y = (x * 2).sum()
+    y.backward(retain_graph=True)
+    picture = viz.draw_graph(y)
+    constant = next(line for line in legend_lines(picture) if "constant:" in line)
+    drawn = node_line(picture, "c0")
+    for attr in ("style=\"dashed,filled\"", "color=grey40", "fontsize=9"):
+        assert attr in constant and attr in drawn
+    assert any("grad: d(output) / d(this tensor)" in line for line in legend_lines(picture))
+    frames = viz.backward_frames(y)
+    assert any("the op running at this step" in line and "fillcolor=gold" in line
+               for line in legend_lines(frames[0]))
+    assert any("grad = #2.1 + #3.1: the sum" in line for line in legend_lines(frames[0]))
 
 
 def test_constants_are_small_nodes_and_a_tensor_used_twice_has_two_edges():
@@ -92,7 +129,9 @@ def test_labels_carry_names_shapes_dtypes_and_values():
     assert "<B>weight</B>" in picture.source and "<B>X</B>" in picture.source
     assert "(1, 3) float32" in picture.source and "(4, 3) float64" in picture.source
     assert "[[0.5, -1, 2]]" in picture.source                      # few numbers: in full
-    assert "mean 5.5 std 3.452<BR/>min 0 max 11" in picture.source  # many: summarised
+    assert "[[0, 1, 2],<BR/> [3, 4, 5],<BR/> [6, 7, 8],<BR/> [9, 10, 11]]" in picture.source
+    summarised = viz.draw_graph(out, legend=False, max_shown=6).source
+    assert "mean 5.5 std 3.452<BR/>min 0 max 11" in summarised      # many: summarised
     assert "lightblue" in node_line(picture, viz.walk_graph(out).key_of[id(w)])
 
 
@@ -117,8 +156,8 @@ def test_gradients_appear_only_after_backward():
     picture = viz.draw_graph(loss)
     assert picture.source.count("|grad| =") == 7  # every tensor of the graph requires grad
     assert "|grad|" not in viz.draw_graph(loss, show_grads=False).source
-    a_grad = viz.labels.describe(a.grad.array, 6).replace("\n", "<BR/>")
-    assert f"grad {a_grad}" in picture.source
+    a_grad = viz.labels.describe(a.grad.numpy()).replace("\n", "<BR/>")
+    assert f"grad<BR/>{a_grad}" in picture.source
 
 
 def test_a_non_scalar_output_shows_only_the_leaves_gradients():
@@ -127,7 +166,7 @@ def test_a_non_scalar_output_shows_only_the_leaves_gradients():
     y.backward(gradient=np.ones(2, dtype=np.float32), retain_graph=True)
     source = viz.draw_graph(y).source
     assert source.count("|grad| =") == 1  # x's .grad; the seed of y is not known here
-    assert f"grad {viz.labels.describe(x.grad.array, 6)}" in source
+    assert f"grad<BR/>{viz.labels.describe(x.grad.numpy())}" in source
 
 
 def test_the_same_graph_gives_the_same_dot_source():
@@ -192,18 +231,63 @@ def test_softmax_cross_entropy_sends_a_minus_y_over_n_to_the_logits():
     totals = viz.total_gradients(loss, viz.backward_steps(loss))
     np.testing.assert_allclose(totals[id(logits)].array, expected, atol=1e-6)
     loss.backward(retain_graph=True)
-    shown = viz.labels.describe(totals[id(logits)].array, 6).replace("\n", "<BR/>")
-    assert f"grad {shown}" in viz.draw_graph(loss, params).source
+    shown = viz.labels.describe(totals[id(logits)].numpy()).replace("\n", "<BR/>")
+    assert f"grad<BR/>{shown}" in viz.draw_graph(loss, params).source
 
 
-def test_the_backward_view_numbers_every_gradient_sent():
+def test_the_backward_view_numbers_each_gradient_by_its_step_and_names_its_rule():
     loss, _ = expression(c_shape=(3,))
-    picture = viz.draw_backward(loss)
-    sent = sum(len(s.sent) for s in viz.backward_steps(loss))
-    assert sent == 7  # sum 1, sigmoid 1, add 2, mul 2, expand 1
-    numbers = [int(n) for n in re.findall(r'label="#(\d+) ', picture.source)]
-    assert sorted(numbers) == list(range(1, sent + 1))
+    picture = viz.draw_backward(loss, legend=False)
+    steps = viz.backward_steps(loss)
+    expected = [f"{s.number}.{i}" for s in steps for i in range(1, len(s.sent) + 1)]
+    assert expected == ["1.1", "2.1", "3.1", "3.2", "4.1", "5.1", "5.2"]  # sum, sigmoid,
+    numbers = re.findall(r'label="#(\d+\.\d+) = ', picture.source)  # add, expand, mul
+    assert sorted(numbers) == expected
+    sigmoid = tg.ops.sigmoid.formulas[0]  # the primitive table's text: one source for all
+    assert sigmoid == "g * out * (1 - out)"
+    assert f'label="#2.1 = {sigmoid}' in picture.source.replace("\n", " ")
+    assert "5 steps; red arrow #k.i = the i-th gradient sent at step k" in picture.source
     assert picture.source.count("dir=back") == len(edges(picture))
+    assert 'rankdir=BT' in picture.source  # the output, where the walk starts, on top
+
+
+def test_non_commutative_ops_label_their_operands_and_keep_them_in_order():
+    loss, params = graph_command.logistic_example()
+    picture = viz.draw_graph(loss, params, legend=False)
+    walk = viz.walk_graph(loss)
+    X = next(t for t in walk.tensors() if t.name == "X")
+    matmul = walk.op_of[id(next(t for t in walk.tensors()
+                                if t.grad_fn and t.grad_fn.op.name == "matmul"))]
+    beta = walk.key_of[id(params["beta"])]
+    assert f"\t{walk.key_of[id(X)]} -> {matmul} [headlabel=x" in picture.source
+    assert f"\t{beta} -> {matmul} [headlabel=y" in picture.source
+    layout = picture.pipe(format="plain").decode().splitlines()
+    left = {line.split()[1]: float(line.split()[2]) for line in layout
+            if line.startswith("node ")}
+    assert left[walk.key_of[id(X)]] < left[beta]  # X @ beta: X on the left
+
+
+def test_captions_say_the_rule_applied_and_show_accumulation():
+    x = tg.tensor([1.0, 2.0], requires_grad=True, name="x")
+    frames = viz.backward_frames((x.exp() * x).sum())
+    assert [f.comment for f in frames] == [
+        "step 1 of 3: sum receives g of shape () and sends #1.1 = g spread over the summed "
+        "axes to mul output (its x)",
+        "step 2 of 3: mul receives g of shape (2,) and sends #2.1 = g * y to exp output "
+        "(its x), #2.2 = g * x to x (its y); x.grad so far = #2.2",
+        "step 3 of 3: exp receives g of shape (2,) and sends #3.1 = g * out to x (its x); "
+        "x.grad = #2.2 + #3.1"]
+    assert "grad so far = #2.2" in frames[1].source and "grad = #2.2 + #3.1" in frames[2].source
+
+
+def test_values_up_to_twenty_are_shown_and_rounding_noise_is_zero():
+    describe = viz.labels.describe
+    assert describe(np.arange(12.0).reshape(4, 3)).count("\n") == 3  # a row per line
+    assert describe(np.arange(20.0)).count("\n") == 3                # 6 numbers per line
+    assert describe(np.arange(21.0)).startswith("mean 10 std")
+    noise = np.array([1.0, -1.0] * 20, dtype=np.float32) + np.float32(-9.3e-10)
+    assert describe(noise).startswith("mean 0 std 1")
+    assert describe(np.array([1e-9, 2e-9])) == "[1e-09, 2e-09]"    # small is not noise
 
 
 def test_one_frame_per_step_with_the_running_op_highlighted():
@@ -215,10 +299,22 @@ def test_one_frame_per_step_with_the_running_op_highlighted():
     sent_so_far = 0
     for step, frame in zip(steps, frames, strict=True):
         sent_so_far += len(step.sent)
-        highlighted = [k for k in nodes(frame) if "fillcolor=gold" in node_line(frame, k)]
+        highlighted = [k for k in nodes(frame) if "fillcolor=gold" in node_line(frame, k)
+                       and not k.startswith("legend")]
         assert highlighted == [op_of[id(step.tensor)]]
-        assert frame.source.count('label="#') == sent_so_far
-        assert f"step {step.number} of 5" in frame.graph_attr["label"]
+        shown = re.findall(r'label="#\d+\.\d+ = [^"]*" color=red3', frame.source)
+        assert len(shown) == sent_so_far
+        assert frame.comment.startswith(f"step {step.number} of 5: ")
+        assert "label" not in frame.graph_attr  # the caption once: beside, not in, the picture
+
+
+def test_every_frame_has_the_same_layout():
+    loss, params = graph_command.mlp_example()
+    frames = viz.backward_frames(loss, params)
+    layouts = {frame.pipe(format="plain").decode().split("\nedge")[0] for frame in frames}
+    positions = {tuple(line.split()[:6]) for layout in layouts
+                 for line in layout.splitlines() if line.startswith("node ")}
+    assert len(frames) == 9 and len(positions) == len(nodes(frames[0]))
 
 
 # ---------------------------------------------------------------------------------------
@@ -256,40 +352,77 @@ def test_a_missing_dot_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` anywhere on PATH
     with pytest.raises(RuntimeError, match="render: graphviz's `dot`.*apt-get install graphviz"):
         viz.render(picture, tmp_path / "g.svg")
-    with pytest.raises(RuntimeError, match="save_backprop_html: .*apt-get install graphviz"):
-        viz.save_backprop_html(loss, tmp_path / "b.html")
+    with pytest.raises(RuntimeError, match="step_through: .*apt-get install graphviz"):
+        viz.step_through(loss).save(tmp_path / "b.html")
     assert list(tmp_path.iterdir()) == []          # no half-written file
     assert picture.source.startswith("digraph")    # the DOT source is still there
 
 
 class _PageParser(HTMLParser):
-    """Collects what the test asserts on: frames, inline SVGs, ids, outside references."""
+    """Collects what the tests assert on: frames, inline SVGs, ids, SVG titles (tooltips),
+    outside references, scripts and styles."""
 
     def __init__(self):
         super().__init__()
-        self.frames, self.svgs, self.ids, self.outside = 0, 0, set(), []
+        self.frames, self.svgs, self.ids, self.outside = 0, 0, [], []
+        self.titles, self.scripts, self.styles, self._open = [], [], [], None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        self.frames += tag == "div" and attrs.get("class") == "frame"
+        self.frames += tag == "div" and attrs.get("class") == "tg-frame"
         self.svgs += tag == "svg"
-        self.ids.add(attrs.get("id"))
+        self.ids += [attrs["id"]] if "id" in attrs else []
         self.outside += [v for k, v in attrs.items() if k in ("src", "href") and v
                          and not v.startswith("#")]
         self.outside += ["<link>"] if tag == "link" else []
+        self._open = tag
+
+    def handle_data(self, data):
+        {"title": self.titles, "script": self.scripts, "style": self.styles}.get(
+            self._open, []).append(data)
+
+    def handle_endtag(self, tag):
+        self._open = None
+
+
+def parse(page: str) -> _PageParser:
+    parser = _PageParser()
+    parser.feed(page)
+    return parser
 
 
 def test_the_html_page_holds_one_inline_svg_frame_per_step(tmp_path):
     loss, _ = expression(c_shape=(3,))
-    path = viz.save_backprop_html(loss, tmp_path / "backprop.html", title="a <b> test")
+    path = viz.step_through(loss, title="a <b> test").save(tmp_path / "backprop.html")
     page = path.read_text()
-    parser = _PageParser()
-    parser.feed(page)
+    parser = parse(page)
     assert parser.frames == parser.svgs == len(viz.backward_steps(loss)) == 5
-    assert {"previous", "next", "slider", "caption"} <= parser.ids
+    assert len(parser.ids) == 1 and parser.ids[0].startswith("tg-step-")  # no repeated ids
     assert parser.outside == [] and "@import" not in page and "<?xml" not in page
-    assert "<title>a &lt;b&gt; test</title>" in page
+    assert parser.titles[0] == "a <b> test"
     assert [p.name for p in tmp_path.iterdir()] == ["backprop.html"]
+    keys = re.compile(r"^(t|op|c|legend)\d+$|->")   # tooltips name tensors, never keys
+    assert parser.titles[1:] and not [t for t in parser.titles[1:] if keys.search(t)]
+    assert "#fffffe" not in page                    # text of later frames is not hidden in it
+
+
+def test_a_step_through_displays_itself_any_number_of_times_in_a_notebook():
+    loss, _ = expression()
+    steps = viz.step_through(loss)
+    first, second = steps._repr_html_(), steps._repr_html_()
+    one, two = parse(first), parse(second)
+    assert one.ids != two.ids                  # each display finds its own element
+    for parser in (one, two):
+        (uid,) = parser.ids
+        (script,) = parser.scripts
+        assert script.strip().startswith("(() => {") and script.strip().endswith("})();")
+        assert f'getElementById("{uid}")' in script and "document.onkeydown" not in script
+        (style,) = parser.styles
+        rules = [line for line in style.strip().splitlines()]
+        assert rules and all(line.startswith(f"#{uid}") for line in rules)
+    assert len(steps) == 4 and steps.captions[0].startswith("step 1 of 4: sum receives")
+    with pytest.raises(ValueError, match="step_through: the tensor is a leaf"):
+        viz.step_through(tg.tensor(1.0, requires_grad=True))
 
 
 # ---------------------------------------------------------------------------------------
@@ -311,9 +444,7 @@ def test_the_command_writes_each_format(tmp_path, capsys, example, suffix, view)
     elif suffix == ".dot":
         assert data.startswith(b"digraph tinygrad_edu {") and b"logits z" in data
     else:
-        parser = _PageParser()
-        parser.feed(data.decode())
-        assert parser.frames == 5
+        assert parse(data.decode()).frames == 5
 
 
 def test_the_command_draws_each_example_after_one_backward():
@@ -345,11 +476,13 @@ def test_the_committed_pictures_match_the_commands_that_made_them(tmp_path):
         root = ET.parse(DOCS / "img" / name).getroot()
         titles = [g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g")
                   if g.get("class") in ("node", "edge")]
-        drawn = node_keys(fresh) + [f"{a}->{b}" for a, b in EDGE.findall(fresh)]
+        visible = "\n".join(line for line in fresh.splitlines() if "style=invis" not in line)
+        drawn = node_keys(fresh) + [f"{a}->{b}" for a, b in EDGE.findall(visible)]
         assert sorted(titles) == sorted(drawn), name
 
 
-@pytest.mark.parametrize("name", ["__init__", "walk", "labels", "backward", "draw", "render"])
+@pytest.mark.parametrize("name", ["__init__", "walk", "labels", "backward", "draw", "render",
+                                  "stepthrough"])
 def test_docstring_examples_run(name):
     module = importlib.import_module("tinygrad_edu.viz" + ("" if name == "__init__"
                                                              else f".{name}"))

@@ -10,16 +10,19 @@
 2
 
 `render(picture, "loss.svg")` writes SVG, PNG or DOT by the file's suffix (SVG and PNG need
-graphviz's `dot` program); `save_backprop_html(loss, "loss.html")` writes a page that steps
-through the backward pass. docs/visualisation.md shows how to read the pictures.
+graphviz's `dot` program). `step_through(loss)` shows the backward pass step by step, inline
+in Jupyter, and `.save("loss.html")` writes it as a page of its own.
+docs/visualisation.md shows how to read the pictures.
 """
 
-from .backward import Step, backward_steps, total_gradients
+from .backward import Step, backward_steps, gradient_numbers, total_gradients, vjp_formula
 from .draw import backward_frames, draw_backward, draw_graph
-from .render import render, save_backprop_html, to_svg
+from .render import render, to_svg
+from .stepthrough import StepThrough, step_through
 from .walk import MAX_NODES, Walk, walk_graph
 
 __all__ = [
-    "MAX_NODES", "Step", "Walk", "backward_frames", "backward_steps", "draw_backward",
-    "draw_graph", "render", "save_backprop_html", "to_svg", "total_gradients", "walk_graph",
+    "MAX_NODES", "Step", "StepThrough", "Walk", "backward_frames", "backward_steps",
+    "draw_backward", "draw_graph", "gradient_numbers", "render", "step_through", "to_svg",
+    "total_gradients", "vjp_formula", "walk_graph",
 ]

@@ -10,6 +10,7 @@ no `.grad`, frees no graph and records nothing.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 from ..autograd import backprop, seed_gradients
@@ -69,3 +70,37 @@ def total_gradients(t: Tensor, steps: list[Step], upto: int | None = None) -> di
         for _, x, gx in step.sent:
             totals[id(x)] = totals[id(x)] + gx if id(x) in totals else gx
     return totals
+
+
+def gradient_numbers(steps: list[Step], upto: int | None = None) -> dict[int, list[str]]:
+    """{id(tensor): ["#2.1", "#4.2", ...]}: the gradients each tensor received in the first
+    `upto` steps, numbered "#k.i" for the i-th gradient sent at step k.
+
+    >>> import tinygrad_edu as tg
+    >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
+    >>> gradient_numbers(backward_steps((x.exp() * x).sum()))[id(x)]
+    ['#2.2', '#3.1']
+    """
+    numbers: dict[int, list[str]] = {}
+    for step in steps[:upto]:
+        for i, (_, x, _) in enumerate(step.sent, 1):
+            numbers.setdefault(id(x), []).append(f"#{step.number}.{i}")
+    return numbers
+
+
+def input_names(op, count: int) -> list[str]:
+    """The names the VJPs of `op` give its inputs (`x`, `y` for matmul; `p`, `y` for a
+    cross entropy): the formulas use them, so the pictures label the arrows with them."""
+    names = []
+    vjp = next(v for v in op.vjps if v is not None)  # None: an input with no gradient
+    for p in list(inspect.signature(vjp).parameters.values())[2:]:
+        if p.kind == p.VAR_POSITIONAL:  # cat(*arrays): number them
+            return [f"x{i + 1}" for i in range(count)]
+        names.append(p.name)
+    return names[:count]
+
+
+def vjp_formula(op, index: int) -> str:
+    """The VJP of input `index` of `op` as the primitive table writes it, in `g` (the
+    gradient at the output), `out` and the input names, e.g. "g * out * (1 - out)"."""
+    return op.formulas[index]

@@ -3,38 +3,64 @@
 All three draw the same nodes (from `walk.walk_graph`) and differ in what the edges and
 gradients say:
 
-- `draw_graph`: the forward pass; after `backward()` every tensor also shows its gradient.
-- `draw_backward`: the arrows turn round and carry the gradient flowing back along them,
-  numbered `#1, #2, ...` in the order the engine's walk sends them.
-- `backward_frames`: the backward view after step 1, 2, ... with the running op
-  highlighted and only the gradients known so far filled in.
+- `draw_graph`: the forward pass, top to bottom; after `backward()` every tensor also shows
+  its gradient.
+- `draw_backward`: the output on top and the arrows turned round, so the gradient flows
+  down the page as the walk goes. Step k of the walk sends gradients #k.1, #k.2, ... (one
+  per input that needs one), each labelled with the VJP formula that made it.
+- `backward_frames`: the backward view after step 1, 2, ... with the running op in gold and
+  only the gradients known so far filled in. Every frame has the same layout: each node is
+  sized for the largest label it takes in any frame, and arrow labels are there from the
+  start (hidden until their gradient is sent), so nothing moves from one frame to the next.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import textwrap
+from dataclasses import dataclass, field
 
 import graphviz
 
 from ..tensor import Tensor
 from . import labels
-from .backward import Step, backward_steps, total_gradients
-from .walk import CONSTANT, MAX_NODES, OP, Walk, names_of, walk_graph
+from .backward import Step, backward_steps, gradient_numbers, total_gradients, vjp_formula
+from .legend import BACKWARD, FRAME, GRAPH, Contents, add_legend
+from .names import Names
+from .render import pipe
+from .walk import CONSTANT, MAX_NODES, OP, Walk, walk_graph
+
+HIDDEN = "#fffffe"  # text laid out but not yet shown; the step-through page strips it
+ARROW_LABEL_WIDTH = 28  # wrap long formulas ("g summed over the broadcast axes"): narrow
 
 
 @dataclass
-class _Options:
-    names: dict[int, str]
+class Options:
+    params: object
     show_values: bool
     rankdir: str
     max_shown: int
     legend: bool
 
 
+@dataclass
+class Scene:
+    """Everything one picture says beyond the graph itself."""
+    view: str                                                  # GRAPH, BACKWARD, FRAME
+    grad_rows: dict[str, str] = field(default_factory=dict)    # node key -> gradient row
+    waiting: set[str] = field(default_factory=set)             # rows still placeholders
+    arrows: dict[tuple[str, int], str] = field(default_factory=dict)  # (op, input) -> label
+    sent: set[tuple[str, int]] = field(default_factory=set)    # arrows that carried theirs
+    current: str | None = None                                 # the op running now
+    sizes: dict[str, tuple[float, float]] = field(default_factory=dict)  # key -> inches
+    title: str | None = None
+
+
 def draw_graph(t: Tensor, params=None, show_values: bool = True, show_grads: bool = True,
-               rankdir: str = "LR", *, max_nodes: int = MAX_NODES, max_shown: int = 6,
+               rankdir: str = "TB", *, max_nodes: int = MAX_NODES, max_shown: int = 20,
                legend: bool = True) -> graphviz.Digraph:
-    """A picture of the graph that produced `t`: a box per tensor, an oval per op.
+    """A picture of the graph that produced `t`: a box per tensor, an oval per op, drawn
+    top to bottom (`rankdir="LR"` for left to right).
 
     Tensors show their name (from `params`, a dict {name: tensor} or a Module, else
     `Tensor.name`), shape, dtype and value (in full up to `max_shown` numbers, else
@@ -51,58 +77,142 @@ def draw_graph(t: Tensor, params=None, show_values: bool = True, show_grads: boo
     3
     """
     walk = walk_graph(t, "draw_graph", max_nodes)
+    options = Options(params, show_values, rankdir, max_shown, legend)
     grads = _grads_after_backward(t, walk) if show_grads else {}
-    options = _Options(names_of(params), show_values, rankdir, max_shown, legend)
-    return _digraph(walk, grads, {}, options, backward=False)
+    scene = Scene(GRAPH, grad_rows={
+        walk.key_of[key]: labels.gradient_text(g.numpy(), max_shown)
+        for key, g in grads.items()})
+    return _digraph(walk, Names(walk, params, []), scene, options)
 
 
 def draw_backward(t: Tensor, params=None, gradient=None, show_values: bool = True,
-                  rankdir: str = "LR", *, max_nodes: int = MAX_NODES, max_shown: int = 6,
+                  rankdir: str = "BT", *, max_nodes: int = MAX_NODES, max_shown: int = 20,
                   legend: bool = True) -> graphviz.Digraph:
-    """The backward pass of `t`: red arrows point back from each op to its inputs and are
-    labelled `#k (shape) |g| = norm`, k being the order in which the walk sends them.
+    """The backward pass of `t`: the output on top, red arrows pointing back from each op
+    to its inputs, labelled `#k.i = formula` and the gradient's shape: the i-th gradient
+    sent at step k of the walk, and the VJP that computed it.
 
     The walk is replayed (see `backward_steps`), so this needs no earlier backward() and
     changes no `.grad`; `gradient` seeds it as in `t.backward(gradient)`.
 
     >>> import tinygrad_edu as tg
     >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
-    >>> "#2" in draw_backward((x * 3).sum()).source
+    >>> "#2.1 = g * y" in draw_backward((x * 3).sum()).source
     True
     """
     walk = walk_graph(t, "draw_backward", max_nodes)
     steps = backward_steps(t, gradient)
-    options = _Options(names_of(params), show_values, rankdir, max_shown, legend)
-    title = f"backward pass: {len(steps)} steps; red arrow #k = gradient sent at step k"
-    return _backward_picture(t, walk, steps, len(steps), options, title, current=None)
+    options = Options(params, show_values, rankdir, max_shown, legend)
+    scene = _backward_scene(t, walk, steps, len(steps), options, BACKWARD)
+    scene.title = (f"backward pass: {len(steps)} steps; red arrow #k.i = the i-th gradient "
+                   f"sent at step k")
+    return _digraph(walk, Names(walk, params, steps), scene, options)
 
 
 def backward_frames(t: Tensor, params=None, gradient=None, show_values: bool = True,
-                    rankdir: str = "LR", *, max_nodes: int = MAX_NODES, max_shown: int = 6,
+                    rankdir: str = "BT", *, max_nodes: int = MAX_NODES, max_shown: int = 20,
                     legend: bool = True) -> list[graphviz.Digraph]:
-    """One picture per backward step: frame k highlights the op run at step k and shows
-    the gradients known after it (a tensor used by two ops fills in over two steps).
+    """One picture per backward step, all with the same layout: frame k shows the op run at
+    step k in gold and the gradients known after it (a tensor used by two ops fills in
+    over two steps). Each frame's caption, which says the rule applied, is its `comment`.
 
     >>> import tinygrad_edu as tg
     >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
-    >>> len(backward_frames((x.exp() * 2).sum()))
-    3
+    >>> frames = backward_frames((x.exp() * 2).sum())
+    >>> len(frames), frames[1].comment
+    (3, 'step 2 of 3: mul receives g of shape (2,) and sends #2.1 = g * y to exp output (its x)')
     """
-    walk = walk_graph(t, "backward_frames", max_nodes)
+    return [frame.graph for frame in frames_of(t, params, gradient, show_values, rankdir,
+                                               max_nodes=max_nodes, max_shown=max_shown,
+                                               legend=legend, caller="backward_frames")]
+
+
+@dataclass
+class Frame:
+    graph: graphviz.Digraph
+    caption: str
+    active: str                       # the key of the op running at this step
+    targets: list[str]                # the keys of the tensors it sends gradients to
+    tooltips: dict[str, str]          # node key -> what hovering over it says
+
+
+def frames_of(t: Tensor, params, gradient, show_values: bool, rankdir: str, *,
+              max_nodes: int, max_shown: int, legend: bool, caller: str) -> list[Frame]:
+    """The frames of `backward_frames`, with what the step-through page needs besides."""
+    walk = walk_graph(t, caller, max_nodes)
     steps = backward_steps(t, gradient)
-    options = _Options(names_of(params), show_values, rankdir, max_shown, legend)
-    return [_backward_picture(t, walk, steps, step.number, options, _frame_caption(step, steps),
-                              current=walk.op_of[id(step.tensor)])
-            for step in steps]
+    options = Options(params, show_values, rankdir, max_shown, legend)
+    names = Names(walk, params, steps)
+    scenes = [_backward_scene(t, walk, steps, step.number, options) for step in steps]
+    sizes = _largest_sizes(walk, names, scenes, options, caller)
+    frames = []
+    for step, scene in zip(steps, scenes):
+        scene.sizes, scene.current = sizes, walk.op_of[id(step.tensor)]
+        graph = _digraph(walk, names, scene, options)
+        graph.comment = names.caption(step, len(steps))
+        targets = [walk.key_of[id(x)] for _, x, _ in step.sent]
+        frames.append(Frame(graph, graph.comment, scene.current, targets, names.tooltips()))
+    return frames
 
 
-def _frame_caption(step: Step, steps: list[Step]) -> str:
-    """What a frame shows, in one line: "step 3 of 5: `add` receives a gradient of shape
-    (2, 3) and sends gradients to 2 inputs"."""
-    name = step.tensor.node.op.name
-    inputs = "1 input" if len(step.sent) == 1 else f"{len(step.sent)} inputs"
-    return (f"step {step.number} of {len(steps)}: `{name}` receives a gradient of shape "
-            f"{tuple(step.grad.shape)} and sends gradients to {inputs}")
+def _backward_scene(t: Tensor, walk: Walk, steps: list[Step], upto: int, options: Options,
+                    view: str = FRAME) -> Scene:
+    """The backward view after the first `upto` steps; arrows and rows not reached yet are
+    laid out all the same (hidden, or a placeholder of the final row's height)."""
+    scene = Scene(view)
+    totals, final = total_gradients(t, steps, upto), total_gradients(t, steps)
+    received, complete = gradient_numbers(steps, upto), gradient_numbers(steps)
+    for key, g in final.items():
+        node = walk.key_of[key]
+        title = _row_title(received.get(key), complete.get(key), key == id(t))
+        full = labels.gradient_text(g.numpy(), options.max_shown, title)
+        if key in totals:
+            scene.grad_rows[node] = labels.gradient_text(totals[key].numpy(),
+                                                         options.max_shown, title)
+        else:
+            scene.grad_rows[node] = labels.waiting_text(full)
+            scene.waiting.add(node)
+    for step in steps:
+        op_key = walk.op_of[id(step.tensor)]
+        for i, (index, _, gx) in enumerate(step.sent, 1):
+            formula = vjp_formula(step.tensor.grad_fn.op, index)
+            text = textwrap.fill(f"#{step.number}.{i} = {formula}", ARROW_LABEL_WIDTH)
+            scene.arrows[(op_key, index)] = f"{text}\n{tuple(gx.shape)}"
+            if step.number <= upto:
+                scene.sent.add((op_key, index))
+    return scene
+
+
+def _row_title(received: list[str] | None, complete: list[str] | None, seed: bool) -> str:
+    if seed:
+        return "grad: the seed, d(out)/d(out)"
+    if not received:
+        return "grad"
+    sofar = "" if received == complete else " so far"
+    return f"grad{sofar} = {' + '.join(received)}"
+
+
+def _largest_sizes(walk: Walk, names: Names, scenes: list[Scene], options: Options,
+                   caller: str) -> dict[str, tuple[float, float]]:
+    """{node key: (width, height)} in inches, the largest each tensor's label gets in any
+    frame, measured by one run of `dot` over every label variant."""
+    probe = graphviz.Digraph(node_attr={"fontname": "Helvetica"})
+    variants: dict[str, str] = {}
+    for number, scene in enumerate(scenes):
+        for item in walk.items:
+            if item.kind not in (OP, CONSTANT) and item.key in scene.grad_rows:
+                name = f"{item.key}_{number}"
+                variants[name] = item.key
+                probe.node(name, _label(item, names, scene, options),
+                           **labels.node_attrs(item.kind))
+    layout = json.loads(pipe(probe, "json", caller))
+    sizes: dict[str, tuple[float, float]] = {}
+    for node in layout.get("objects", []):
+        key = variants[node["name"]]
+        width, height = float(node["width"]), float(node["height"])
+        old = sizes.get(key, (0.0, 0.0))
+        sizes[key] = (max(old[0], width), max(old[1], height))
+    return sizes
 
 
 def _grads_after_backward(t: Tensor, walk: Walk) -> dict[int, Tensor]:
@@ -110,77 +220,81 @@ def _grads_after_backward(t: Tensor, walk: Walk) -> dict[int, Tensor]:
     if all(x.grad is None for x in tensors):  # backward() has not run: no gradients yet
         return {}
     grads = {}
-    if t.requires_grad and t.array.size == 1:
+    if t.requires_grad and t.numel() == 1:
         grads = total_gradients(t, backward_steps(t))
     grads.update({id(x): x.grad for x in tensors if x.grad is not None})
     return grads
 
 
-def _backward_picture(t: Tensor, walk: Walk, steps: list[Step], upto: int, options: _Options,
-                      title: str, current: str | None) -> graphviz.Digraph:
-    """The backward view after the first `upto` steps."""
-    edge_labels, number = {}, 0
-    for step in steps[:upto]:
-        op_key = walk.op_of[id(step.tensor)]
-        for index, _, gx in step.sent:
-            number += 1
-            edge_labels[(op_key, index)] = (f"#{number} {tuple(gx.shape)}\n"
-                                            f"|g| = {labels.norm(gx.array):.4g}",
-                                            op_key == current)
-    grads = total_gradients(t, steps, upto)
-    return _digraph(walk, grads, edge_labels, options, backward=True, title=title,
-                    current=current)
-
-
-def _digraph(walk: Walk, grads: dict[int, Tensor], edge_labels: dict, options: _Options,
-             backward: bool, title: str | None = None,
-             current: str | None = None) -> graphviz.Digraph:
-    graph_attr = {"rankdir": options.rankdir, "fontname": "Helvetica"}
-    if title:  # kept in graph_attr so that save_backprop_html can read a frame's caption
-        graph_attr.update(label=title, labelloc="t")
+def _digraph(walk: Walk, names: Names, scene: Scene, options: Options) -> graphviz.Digraph:
+    graph_attr = {"rankdir": options.rankdir, "fontname": "Helvetica", "nodesep": "0.2"}
+    if scene.title:
+        graph_attr.update(label=scene.title, labelloc="t")
     graph = graphviz.Digraph("tinygrad_edu", graph_attr=graph_attr,
                              node_attr={"fontname": "Helvetica"},
                              edge_attr={"fontname": "Helvetica", "fontsize": "10"})
     for item in reversed(walk.items):  # inputs first: dot then lays them out first
-        attrs = labels.node_attrs(item.kind)
-        if item.key == current:
+        attrs = labels.node_attrs(item.kind) | {"tooltip": names.tooltip(item.key)}
+        if item.kind == OP:  # its inputs left to right in their order: X left of W in X @ W
+            attrs.update(ordering="in")
+        if item.key == scene.current:
             attrs.update(fillcolor=labels.CURRENT_COLOUR, penwidth="3")
-        graph.node(item.key, _label(item, grads, options), **attrs)
-    made_by = {item.key: item.value for item in walk.items if item.kind == OP}
-    for edge in reversed(walk.edges):
-        attrs = _edge_attrs(edge, made_by, grads, edge_labels) if backward else {}
+        if item.key in scene.sizes:
+            width, height = scene.sizes[item.key]
+            attrs.update(width=f"{width + 0.01:.4f}", height=f"{height + 0.01:.4f}")
+        graph.node(item.key, _label(item, names, scene, options), **attrs)
+    backward = scene.view != GRAPH
+    for edge in _in_input_order(walk):
+        attrs = _edge_attrs(edge, walk, names, scene) if backward else {}
+        if edge.index is not None and names.has_roles(edge.head):
+            attrs.update(headlabel=names.role(edge.head, edge.index), labelfontsize="11",
+                         labelfontcolor="blue4", labeldistance="1.6")
         graph.edge(edge.tail, edge.head, **attrs)
     if options.legend:
-        _add_legend(graph, backward, frame=current is not None)
+        add_legend(graph, Contents(
+            {item.kind for item in walk.items}, scene.view, bool(scene.grad_rows),
+            any(names.has_roles(item.key) for item in walk.items)), options.rankdir,
+            walk.items[0].key)
     return graph
 
 
-def _label(item, grads: dict[int, Tensor], options: _Options) -> str:
+def _in_input_order(walk: Walk) -> list:
+    """The edges, inputs first, and each op's input arrows in the order of its inputs."""
+    by_op: dict[str, list] = {}
+    for edge in walk.edges:
+        by_op.setdefault(edge.head if edge.index is not None else edge.tail, []).append(edge)
+    ordered = []
+    for item in reversed(walk.items):
+        if item.kind == OP:
+            inputs = sorted((e for e in by_op[item.key] if e.index is not None),
+                            key=lambda e: e.index)
+            ordered += inputs + [e for e in by_op[item.key] if e.index is None]
+    return ordered
+
+
+def _label(item, names: Names, scene: Scene, options: Options) -> str:
     if item.kind == OP:
-        node = item.value.node
+        node = item.value.grad_fn
         return labels.op_label(node.op.name, node.params)
     if item.kind == CONSTANT:
         return labels.constant_label(item.value, options.max_shown)
-    t = item.value
-    name = options.names.get(id(t)) or t.name
-    return labels.tensor_label(t, name, grads.get(id(t)), options.show_values,
-                               options.max_shown)
+    return labels.tensor_label(item.value, names.name(item.key), scene.grad_rows.get(item.key),
+                               options.show_values, options.max_shown,
+                               waiting=item.key in scene.waiting)
 
 
-def _edge_attrs(edge, made_by: dict[str, Tensor], grads: dict[int, Tensor],
-                edge_labels: dict) -> dict[str, str]:
+def _edge_attrs(edge, walk: Walk, names: Names, scene: Scene) -> dict[str, str]:
     """Backward view: arrows point back; red where a gradient has flowed, grey elsewhere."""
     attrs = {"dir": "back", "color": "grey70"}
     if edge.index is None:  # op -> the tensor it made: red once that gradient is known
-        if id(made_by[edge.tail]) in grads:
+        if edge.head not in scene.waiting and edge.head in scene.grad_rows:
             attrs.update(color=labels.GRAD_COLOUR)
-    elif (edge.head, edge.index) in edge_labels:
-        text, now = edge_labels[(edge.head, edge.index)]
-        attrs.update(color=labels.GRAD_COLOUR, fontcolor=labels.GRAD_COLOUR, label=text,
-                     penwidth="3" if now else "1.5")
+        return attrs
+    arrow = (edge.head, edge.index)
+    if arrow in scene.arrows:
+        attrs.update(label=scene.arrows[arrow], fontcolor=HIDDEN,
+                     tooltip=names.arrow_tooltip(edge, scene.arrows[arrow]))
+        if arrow in scene.sent:
+            attrs.update(color=labels.GRAD_COLOUR, fontcolor=labels.GRAD_COLOUR,
+                         penwidth="3" if edge.head == scene.current else "1.5")
     return attrs
-
-
-def _add_legend(graph: graphviz.Digraph, backward: bool, frame: bool) -> None:
-    graph.node("legend", labels.legend_label(backward, frame), shape="plaintext",
-               fontsize="10")
