@@ -6,7 +6,7 @@
 (2, 3)
 """
 
-from . import functional, init
+from . import functional, init, utils
 from .layers import (
     AvgPool2d,
     Conv2d,
@@ -24,5 +24,5 @@ from .module import Module, Parameter
 
 __all__ = [
     "AvgPool2d", "Conv2d", "Flatten", "Linear", "LogSoftmax", "MaxPool2d", "Module",
-    "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init",
+    "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init", "utils",
 ]
