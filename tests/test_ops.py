@@ -16,6 +16,7 @@ would hide a transposed gradient).
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import get_type_hints
@@ -428,6 +429,8 @@ SPECS: dict[str, Spec] = {
                 np.log, "log"),
     "abs": Spec(unary(away_from=0.0), lambda x: x.abs(), np.abs, "abs"),
     "tanh": Spec(unary(), lambda x: x.tanh(), np.tanh, "tanh"),
+    "erf": Spec(unary(min_value=-5.0, max_value=5.0), lambda x: ops.erf(x),
+                lambda x: np.vectorize(math.erf, otypes=[x.dtype])(x), "erf"),
     "sigmoid": Spec(unary(min_value=-10.0, max_value=10.0), lambda x: x.sigmoid(),
                     sigmoid_reference, "sigmoid"),
     "relu": Spec(unary(away_from=0.0), lambda x: x.relu(), lambda x: np.maximum(x, 0),

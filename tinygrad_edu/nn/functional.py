@@ -215,7 +215,10 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """
     input = as_tensor(input)
     if approximate == "tanh":
-        inner = math.sqrt(2 / math.pi) * (input + 0.044715 * input * input * input)
+        # beyond |x| = 10 the tanh is +-1 to double precision: clipping first keeps x^3
+        # from overflowing and changes neither the value nor the gradient
+        c = input.clip(-10, 10)
+        inner = math.sqrt(2 / math.pi) * (c + 0.044715 * c * c * c)
         return 0.5 * input * (1 + inner.tanh())
     if approximate == "none":
         return 0.5 * input * (1 + ops.erf(input * (1 / math.sqrt(2))))
