@@ -184,29 +184,30 @@ class Module:
     def modules(self) -> Iterator[Module]:
         return (m for _, m in self.named_modules())
 
-    def named_parameters(self, prefix: str = "",
-                         recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, parameter) pairs, each parameter once even if shared."""
+    def _named_tensors(self, prefix: str, recurse: bool,
+                       tensors_of) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, tensor) for the tensors that `tensors_of(module)` lists in this
+        module (and those below it, with `recurse`), each tensor once even if shared."""
         owners = self.named_modules(prefix) if recurse else iter([(prefix, self)])
         seen = set()
         for owner, module in owners:
-            for name, p in module._parameters.items():
-                if p is not None and id(p) not in seen:
-                    seen.add(id(p))
-                    yield (f"{owner}.{name}" if owner else name), p
+            for name, t in tensors_of(module):
+                if t is not None and id(t) not in seen:
+                    seen.add(id(t))
+                    yield (f"{owner}.{name}" if owner else name), t
+
+    def named_parameters(self, prefix: str = "",
+                         recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs, each parameter once even if shared."""
+        return self._named_tensors(prefix, recurse, lambda m: m._parameters.items())
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         return (p for _, p in self.named_parameters(recurse=recurse))
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+    def named_buffers(self, prefix: str = "",
+                      recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
         """(dotted name, buffer) pairs, each buffer once, as named_parameters."""
-        owners = self.named_modules(prefix) if recurse else iter([(prefix, self)])
-        seen = set()
-        for owner, module in owners:
-            for name, b in module._buffers.items():
-                if b is not None and id(b) not in seen:
-                    seen.add(id(b))
-                    yield (f"{owner}.{name}" if owner else name), b
+        return self._named_tensors(prefix, recurse, lambda m: m._buffers.items())
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         return (b for _, b in self.named_buffers(recurse=recurse))
@@ -214,15 +215,9 @@ class Module:
     def _named_state(self) -> Iterator[tuple[str, Tensor]]:
         """What state_dict saves, in PyTorch's order: each module's parameters, then its
         persistent buffers, then its sub-modules, depth first."""
-        seen = set()
-        for owner, module in self.named_modules():
-            tensors = list(module._parameters.items()) + [
-                (name, b) for name, b in module._buffers.items()
-                if name not in module._non_persistent_buffers]
-            for name, t in tensors:
-                if t is not None and id(t) not in seen:
-                    seen.add(id(t))
-                    yield (f"{owner}.{name}" if owner else name), t
+        return self._named_tensors("", True, lambda m: [*m._parameters.items(), *(
+            (name, b) for name, b in m._buffers.items()
+            if name not in m._non_persistent_buffers)])
 
     # -- training helpers ----------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:

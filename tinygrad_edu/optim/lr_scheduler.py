@@ -285,7 +285,7 @@ def _start_momentum(optimizer, base: float, top: float, fresh: bool) -> None:
         group["max_momentum"], group["base_momentum"] = top, base
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(LRScheduler):
     """Divide lr by 1 / `factor` when a metric (say the validation loss, passed to
     `step(metric)`) has not improved for more than `patience` epochs.
 
@@ -310,6 +310,8 @@ class ReduceLROnPlateau:
         if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max' and threshold_mode "
                              f"'rel' or 'abs', got {mode!r} and {threshold_mode!r}")
+        # no super().__init__(): no first step and no initial_lr; only get_last_lr and
+        # the state dicts come from LRScheduler (as in PyTorch)
         groups = optimizer.param_groups
         self.min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else \
             [min_lr] * len(groups)
@@ -347,12 +349,3 @@ class ReduceLROnPlateau:
                     group["lr"] = new_lr
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list[float]:
-        return self._last_lr
-
-    def state_dict(self) -> dict:
-        return {key: value for key, value in vars(self).items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        vars(self).update(state_dict)
