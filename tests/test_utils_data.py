@@ -210,8 +210,9 @@ def test_without_a_generator_tg_manual_seed_fixes_the_order():
     assert rows(loader) == first and first != [list(range(10))]
 
 
-def test_the_fast_path_for_tensor_datasets_equals_collating_rows_one_by_one():
-    ds = TensorDataset(X, Y)
+@pytest.mark.parametrize("ds", [TensorDataset(X, Y),
+                                random_split(TensorDataset(X, Y), [4, 6])[1]])
+def test_the_fast_path_for_tensor_datasets_equals_collating_rows_one_by_one(ds):
     fast = DataLoader(ds, batch_size=3, shuffle=True, generator=np.random.default_rng(0))
     slow = DataLoader(ds, batch_size=3, shuffle=True, generator=np.random.default_rng(0),
                       collate_fn=lambda batch: default_collate(batch))

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 
 from .collate import default_collate, default_convert
-from .dataset import TensorDataset
+from .dataset import Subset, TensorDataset
 from .sampler import (
     BatchSampler,
     RandomSampler,
@@ -99,15 +99,27 @@ class DataLoader:
         return (self._batch(indices) for indices in self.batch_sampler)
 
     def _batch(self, indices: list[int]):
-        if isinstance(self.dataset, TensorDataset) and self.collate_fn is default_collate:
+        rows = _tensor_rows(self.dataset, indices)
+        if rows is not None and self.collate_fn is default_collate:
             # the same batch as collating the rows one by one, cut with one index per tensor
-            rows = np.asarray(indices, dtype=np.int64)
-            return [t[rows] for t in self.dataset.tensors]
+            tensors, index = rows
+            return [t[index] for t in tensors]
         return self.collate_fn([self.dataset[i] for i in indices])
 
     def __len__(self) -> int:
         """The number of batches in one pass (of samples, with batch_size=None)."""
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
+
+
+def _tensor_rows(dataset, indices: list[int]):
+    """(tensors, row indices) when the samples are rows of a TensorDataset, also through
+    Subsets (random_split's parts); None for any other dataset."""
+    while isinstance(dataset, Subset):
+        indices = [dataset.indices[i] for i in indices]
+        dataset = dataset.dataset
+    if not isinstance(dataset, TensorDataset):
+        return None
+    return dataset.tensors, np.asarray(indices, dtype=np.int64)
 
 
 def _check_workers(num_workers) -> None:
