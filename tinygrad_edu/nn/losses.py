@@ -250,14 +250,19 @@ def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
     """
     if isinstance(weight, str):      # the old positional order was (input, target, reduction)
         weight, reduction = None, weight
-    input = as_tensor(input)
-    rows = _classes_last("nll_loss", input)
-    y = class_indices("nll_loss", target, input, ignore_index)
-    w = _picked_weights("nll_loss", weight, y, ignore_index, rows)
+    return _nll("nll_loss", as_tensor(input), target, weight, ignore_index, reduction)
+
+
+def _nll(name: str, input: Tensor, target, weight, ignore_index: int,
+         reduction: str) -> Tensor:
+    """nll_loss, with errors that name the loss the user called (`name`)."""
+    rows = _classes_last(name, input)
+    y = class_indices(name, target, input, ignore_index)
+    w = _picked_weights(name, weight, y, ignore_index, rows)
     picked = -rows[np.arange(len(y)), np.where(y == ignore_index, 0, y)]
     if w is None:                                     # the plain case: no weights at all
-        return reduce(picked.reshape(_target_shape(input)), reduction, "nll_loss")
-    return _reduce_weighted(picked * w, w, reduction, _target_shape(input), "nll_loss")
+        return reduce(picked.reshape(_target_shape(input)), reduction, name)
+    return _reduce_weighted(picked * w, w, reduction, _target_shape(input), name)
 
 
 def _picked_weights(name, weight, y, ignore_index, rows: Tensor) -> np.ndarray | None:
@@ -314,7 +319,7 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
             raise ValueError("cross_entropy: ignore_index is not supported for probability "
                              "(floating point) targets")
         return _soft_cross_entropy(log_probs, target, weight, reduction, label_smoothing)
-    loss = nll_loss(log_probs, target, weight, ignore_index, reduction)
+    loss = _nll("cross_entropy", log_probs, target, weight, ignore_index, reduction)
     if label_smoothing == 0:
         return loss
     smooth = _uniform_target_loss(log_probs, target, weight, ignore_index, reduction)

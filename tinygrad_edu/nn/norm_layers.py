@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..grad_mode import no_grad
 from ..tensor import Tensor, as_dtype, float32
 from . import functional as F
 from .module import Module, Parameter

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..autograd import no_grad
+from ..grad_mode import no_grad
 from ..tensor import Tensor, as_tensor
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..grad_mode import no_grad
 from ..tensor import Tensor, cat
 
 Parameters = Tensor | Iterable[Tensor]

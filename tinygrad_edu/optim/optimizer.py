@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from ..autograd import enable_grad
+from ..grad_mode import enable_grad
 from ..primitive import bump_version
 from ..tensor import Tensor
 
