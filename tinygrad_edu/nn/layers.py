@@ -11,6 +11,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..primitive import bump_version
 from ..tensor import Tensor, as_dtype, float32
 from . import functional as F
 from . import init
@@ -254,6 +255,7 @@ class Embedding(Module):
             init.normal_(self.weight)
             if padding_idx is not None:
                 self.weight.numpy()[padding_idx] = 0
+                bump_version(self.weight)        # an in-place change, counted as such
         else:
             self.weight = Parameter(_weight)
         self.weight.requires_grad_(not _freeze)
