@@ -159,3 +159,29 @@ def test_step_with_a_closure_returns_its_loss():
     with tg.no_grad():                      # the closure still records its graph
         assert opt.step(closure).item() == 4.0
     assert w.item() == 1.0
+
+
+@pytest.mark.parametrize("make", [optim.SGD, optim.RMSprop, optim.Adagrad, optim.Adam,
+                                  optim.AdamW])
+def test_every_update_is_a_new_version_of_its_parameter_in_every_group(make):
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    b = tg.tensor([3.0], requires_grad=True)
+    opt = make([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    (a * b).sum().backward()
+    loss = (a * b).sum()                # a graph that saved a and b
+    opt.step()
+    assert a._version == 1 and b._version == 1
+    with pytest.raises(RuntimeError, match="version 0.*version 1"):
+        loss.backward()
+
+
+def test_clipping_and_running_statistics_change_their_tensors_as_new_versions():
+    a = tg.tensor([3.0, 4.0], requires_grad=True)
+    a.grad = tg.tensor([30.0, 40.0])
+    nn.utils.clip_grad_norm_([a], 1.0)
+    nn.utils.clip_grad_value_([a], 0.1)
+    assert a.grad._version == 3                     # *=, then zero_ and +=
+    bn = nn.BatchNorm1d(2)
+    before = bn.running_mean._version
+    bn(tg.randn(4, 2))
+    assert bn.running_mean._version > before and bn.num_batches_tracked._version == 1
