@@ -19,7 +19,7 @@ LAYERS = [
     ["ops"],
     ["tensor"],
     ["autograd", "creation", "files"],
-    ["nn.convolution"],
+    ["nn.convolution", "nn.losses", "nn.normalization"],
     ["nn.functional"],
     ["nn", "optim", "data", "serialization", "testing", "utils"],
     ["viz", "compile"],

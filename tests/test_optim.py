@@ -1,5 +1,6 @@
 """tg.optim: each optimiser's steps against a plain-numpy transcription of the algorithm
-box in PyTorch's documentation (written here, independently of tinygrad_edu/optim.py)."""
+box in PyTorch's documentation (written here, independently of tinygrad_edu/optim/), and
+the bookkeeping PyTorch's optimisers share: parameter groups, state_dict, bad input."""
 
 import numpy as np
 import pytest
@@ -153,13 +154,13 @@ def test_parameters_without_gradient_are_skipped_and_keep_their_own_step_count()
     opt = optim.Adam([a, b], lr=0.1)
     (a * a).sum().backward()
     opt.step()
-    assert b.numpy()[0] == 3.0 and opt.state[1] == {}
+    assert b.numpy()[0] == 3.0 and b not in opt.state
     opt.zero_grad()
     (a * b).sum().backward()
     opt.step()
     # b's first step: Adam's first step moves each entry by lr (m_hat / sqrt(v_hat) = sign g)
     np.testing.assert_allclose(b.numpy(), [2.9], rtol=1e-6)
-    assert opt.state[0]["step"] == 2 and opt.state[1]["step"] == 1
+    assert opt.state[a]["step"] == 2 and opt.state[b]["step"] == 1
 
 
 def test_zero_grad():
@@ -202,11 +203,11 @@ def test_adam_fits_the_least_squares_problem():
     np.testing.assert_allclose(W.numpy(), best[:3], atol=1e-3)
 
 
-def test_repr_names_the_settings():
+def test_repr_lists_each_group_as_pytorch_does():
     w = tg.tensor([1.0], requires_grad=True)
     assert repr(optim.SGD([w], lr=0.1, momentum=0.9)) == (
-        "SGD(1 parameters, lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.0, "
-        "nesterov=False)")
+        "SGD (\nParameter Group 0\n    dampening: 0\n    lr: 0.1\n    momentum: 0.9\n"
+        "    nesterov: False\n    weight_decay: 0\n)")
 
 
 # ---------------------------------------------------------------------------------------
@@ -234,7 +235,12 @@ w = tg.tensor([1.0], requires_grad=True)
     (lambda: optim.SGD([w], weight_decay=-1), ValueError, "SGD: weight_decay must be"),
     (lambda: optim.SGD(w, lr=0.1), TypeError, "SGD: params must be an iterable of tensors"),
     (lambda: optim.SGD([w, 3.0], lr=0.1), TypeError, "SGD: parameter 1 is a float"),
-    (lambda: optim.SGD([{"params": [w]}], lr=0.1), TypeError, "parameter groups"),
+    (lambda: optim.SGD([{"params": [w]}, w], lr=0.1), TypeError, "must be a dict"),
+    (lambda: optim.SGD([{"params": {w}}], lr=0.1), TypeError, "ordered collection"),
+    (lambda: optim.SGD([{"params": [w], "lr": -1}], lr=0.1), ValueError, "lr must be"),
+    (lambda: optim.SGD([w, w], lr=0.1), ValueError, "parameter 1 appears twice"),
+    (lambda: optim.SGD([{"params": [w]}, {"params": [w]}], lr=0.1), ValueError,
+     "some parameters appear in more than one parameter group"),
     (lambda: optim.SGD([w * 2], lr=0.1), ValueError, "SGD: parameter 0 is not a leaf"),
 ])
 def test_bad_settings_get_clear_errors(call, error, message):

@@ -9,7 +9,7 @@
 (2, 3)
 """
 
-from . import data, nn, ops, optim, viz
+from . import data, nn, ops, optim, utils, viz
 from .autograd import grad, hessian, jacobian
 from .creation import (
     arange,
@@ -57,6 +57,6 @@ __all__ = [
     "gradgradcheck", "hessian", "int64", "is_grad_enabled", "jacobian", "load",
     "log_softmax", "logsumexp", "manual_seed", "matmul", "maximum", "minimum", "nn",
     "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "save",
-    "set_grad_enabled", "sigmoid", "softmax", "stack", "tanh", "tensor", "viz", "where",
-    "zeros", "zeros_like",
+    "set_grad_enabled", "sigmoid", "softmax", "stack", "tanh", "tensor", "utils", "viz",
+    "where", "zeros", "zeros_like",
 ]

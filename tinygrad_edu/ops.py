@@ -137,6 +137,20 @@ tanh = Primitive("tanh", np.tanh,
                  lambda g, out, x: g * (1 - out * out),
                  formulas=("g * (1 - out * out)",), saves=("out",))
 
+_erf_each = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """The error function, element by element with the C library's erf (numpy has none;
+    slower than a ufunc, but exact)."""
+    return np.asarray(_erf_each(x), dtype=x.dtype)
+
+
+# d erf(x) = 2 / sqrt(pi) exp(-x^2) dx (GELU's x Phi(x) needs it)
+erf = Primitive("erf", _erf,
+                lambda g, out, x: g * (2 / math.sqrt(math.pi)) * exp(-(x * x)),
+                formulas=("g * 2 / sqrt(pi) * exp(-x * x)",), saves=("x",))
+
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-x)) = exp(min(x, 0)) / (1 + exp(-|x|)): exp never sees a positive

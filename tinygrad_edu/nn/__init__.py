@@ -6,10 +6,15 @@
 (2, 3)
 """
 
-from . import functional, init
+from . import functional, init, utils
+from .activation_layers import ELU, GELU, Identity, LeakyReLU, SiLU, Softplus
+from .containers import ModuleDict, ModuleList, ParameterList
 from .layers import (
+    AdaptiveAvgPool2d,
     AvgPool2d,
     Conv2d,
+    Dropout,
+    Embedding,
     Flatten,
     Linear,
     LogSoftmax,
@@ -19,10 +24,28 @@ from .layers import (
     Sigmoid,
     Softmax,
     Tanh,
+    Unflatten,
+)
+from .loss_layers import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
 )
 from .module import Module, Parameter
+from .norm_layers import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 
 __all__ = [
-    "AvgPool2d", "Conv2d", "Flatten", "Linear", "LogSoftmax", "MaxPool2d", "Module",
-    "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init",
+    "AdaptiveAvgPool2d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d",
+    "BatchNorm2d", "Conv2d", "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "Flatten",
+    "GELU", "GroupNorm", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm",
+    "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict",
+    "ModuleList", "NLLLoss", "Parameter", "ParameterList", "ReLU", "Sequential", "SiLU",
+    "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "Unflatten", "functional",
+    "init", "utils",
 ]

@@ -20,24 +20,42 @@ The penalties are the article's suggested exercise in regularisation: add one to
 penalty this is what the optimisers' `weight_decay` does by hand: the gradient of
 (lam / 2) * sum(w^2) is lam * w, which SGD and Adam with `weight_decay=lam` add to each
 gradient (AdamW instead shrinks the weights directly, outside the gradient).
+
+Three families live in files of their own and are gathered here: convolution and pooling
+(convolution.py), the losses (losses.py) and the normalisations (normalization.py).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
 
 from .. import ops
-from ..primitive import unwrap
-from ..tensor import Tensor, as_tensor
+from ..creation import generator
+from ..tensor import Tensor, as_tensor, stack, where
 from .convolution import avg_pool2d, conv2d, max_pool2d
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+from .normalization import batch_norm, group_norm, layer_norm
 
 __all__ = [
-    "avg_pool2d", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
-    "conv2d", "cross_entropy", "l1_penalty", "l2_penalty", "linear", "log_softmax",
-    "logsumexp", "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax",
-    "softplus", "tanh",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "clip", "conv2d", "cross_entropy", "dropout", "elu",
+    "embedding", "gelu", "group_norm", "huber_loss", "kl_div", "l1_loss", "l1_penalty",
+    "l2_penalty", "layer_norm", "leaky_relu", "linear", "log_softmax", "logsumexp",
+    "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "silu", "smooth_l1_loss",
+    "softmax", "softplus", "tanh",
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -62,19 +80,6 @@ def tanh(x: Tensor) -> Tensor:
 def relu(x: Tensor) -> Tensor:
     """max(x, 0); its gradient at exactly 0 is 0, as in PyTorch."""
     return ops.relu(as_tensor(x))
-
-
-def softplus(x: Tensor) -> Tensor:
-    """log(1 + exp(x)), stable for any finite x; its derivative is sigmoid(x).
-
-    One fused primitive (`ops.softplus`, for stability and speed); the tests check it
-    against autodiff through relu(x) + log(1 + exp(-|x|)), first and second order.
-
-    >>> import tinygrad_edu as tg
-    >>> tg.hessian(lambda x: tg.nn.functional.softplus(x).sum(), tg.zeros(1)).item()
-    0.25
-    """
-    return ops.softplus(as_tensor(x))
 
 
 # ---------------------------------------------------------------------------------------
@@ -110,114 +115,6 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
     tensor([0.5, 0.5])
     """
     return as_tensor(x).softmax(dim)
-
-
-# ---------------------------------------------------------------------------------------
-# Losses (reduction: "mean", "sum" or "none", as in PyTorch)
-# ---------------------------------------------------------------------------------------
-
-
-def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-
-
-def _same_shape(name: str, input: Tensor, target: Tensor) -> None:
-    if input.shape != target.shape:
-        raise ValueError(f"{name}: input shape {input.shape} and target shape "
-                         f"{target.shape} differ")
-
-
-def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Mean squared error, mean((input - target)^2). The article's cost is half of it."""
-    input, target = as_tensor(input), as_tensor(target, dtype=input.dtype)
-    _same_shape("mse_loss", input, target)
-    diff = input - target
-    return _reduce(diff * diff, reduction, "mse_loss")
-
-
-def binary_cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    """-(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1], each log floored at
-    -100 as in PyTorch, so that p = 0 or 1 gives a finite loss.
-
-    One fused primitive (`ops.binary_cross_entropy`, for speed); the tests check its
-    gradients against autodiff through the formula above. Prefer
-    `binary_cross_entropy_with_logits` on the pre-sigmoid value: it is exact where p rounds
-    to 0 or 1.
-
-    >>> import tinygrad_edu as tg
-    >>> round(tg.nn.functional.binary_cross_entropy(tg.tensor([0.5]), tg.tensor([1.0])).item(), 4)
-    0.6931
-    """
-    input, target = as_tensor(input), as_tensor(target, dtype=input.dtype)
-    _same_shape("binary_cross_entropy", input, target)
-    if input.array.size and not (0 <= input.array.min() and input.array.max() <= 1):
-        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1] "
-                         "(apply sigmoid first, or use binary_cross_entropy_with_logits)")
-    return _reduce(ops.binary_cross_entropy(input, target), reduction, "binary_cross_entropy")
-
-
-def binary_cross_entropy_with_logits(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Binary cross entropy of sigmoid(input), as softplus(z) - y z: stable for any z.
-
-    This is the negative Bernoulli log-likelihood of the article's logistic regression,
-    sum(log(1 + exp(s)) - y s), without its overflow. One fused primitive, as in PyTorch;
-    its gradient, sigmoid(z) - y, is checked against autodiff through softplus(z) - y z.
-    """
-    input, target = as_tensor(input), as_tensor(target, dtype=input.dtype)
-    _same_shape("binary_cross_entropy_with_logits", input, target)
-    return _reduce(ops.binary_cross_entropy_with_logits(input, target), reduction,
-                   "binary_cross_entropy_with_logits")
-
-
-def _class_indices(name: str, target, n: int, classes: int) -> np.ndarray:
-    target = np.asarray(unwrap(target))
-    if target.shape != (n,) or not np.issubdtype(target.dtype, np.integer):
-        raise ValueError(f"{name}: target must be {n} integer class indices of shape ({n},), "
-                         f"got shape {target.shape} and dtype {target.dtype}")
-    bad = target[(target < 0) | (target >= classes)]
-    if bad.size:
-        raise ValueError(f"{name}: target holds class {bad[0]}, out of range for {classes} "
-                         f"classes (0 to {classes - 1})")
-    return target
-
-
-def nll_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of log-probabilities `input` (N, C) at class indices (N,)."""
-    input = as_tensor(input)
-    if input.ndim != 2:
-        raise ValueError(f"nll_loss: input must have shape (N, C), got {input.shape}")
-    return _picked("nll_loss", input, target, reduction)
-
-
-def _picked(name: str, log_probs: Tensor, target, reduction: str) -> Tensor:
-    """-log_probs[i, target[i]], reduced; errors name the loss the user called."""
-    n, classes = log_probs.shape
-    target = _class_indices(name, target, n, classes)
-    return _reduce(-log_probs[np.arange(n), target], reduction, name)
-
-
-def cross_entropy(input: Tensor, target, reduction: str = "mean") -> Tensor:
-    """Categorical cross entropy of softmax(input) (N, C), from raw scores (logits).
-
-    `target` is either class indices (N,) or class probabilities (N, C), e.g. one-hot rows:
-    -sum_j y_j log softmax(z)_j per row. Its gradient with respect to the logits is
-    (softmax(z) - y) / N: the article's `a - y`, which the tests derive by autodiff.
-    """
-    input = as_tensor(input)
-    if input.ndim != 2:
-        raise ValueError(f"cross_entropy: input must have shape (N, C), got {input.shape}")
-    log_probs = log_softmax(input, dim=1)
-    if isinstance(target, (Tensor, np.ndarray)) and np.issubdtype(target.dtype, np.floating):
-        target = as_tensor(target, dtype=input.dtype)
-        _same_shape("cross_entropy", input, target)
-        return _reduce(-(target * log_probs).sum(1), reduction, "cross_entropy")
-    return _picked("cross_entropy", log_probs, target, reduction)
 
 
 # ---------------------------------------------------------------------------------------
@@ -276,3 +173,161 @@ def l2_penalty(params: Iterable[Tensor]) -> Tensor:
     14.0
     """
     return _penalty("l2_penalty", params, lambda w: w * w)
+
+
+# ---------------------------------------------------------------------------------------
+# Activations with settings
+# ---------------------------------------------------------------------------------------
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope * x (the slope's gradient at exactly 0, as in
+    PyTorch). `inplace` is accepted and ignored: the result is always a new tensor."""
+    input = as_tensor(input)
+    return where(input.numpy() > 0, input, input * negative_slope)
+
+
+def _expm1_nonpositive(x: Tensor) -> Tensor:
+    """exp(x) - 1 for x <= 0 without the cancellation of exp(x) - 1 near 0:
+    2 t / (1 - t) with t = tanh(x / 2), an identity whose parts lose nothing there."""
+    t = (x * 0.5).tanh()
+    return 2 * t / (1 - t)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else alpha (exp(x) - 1) (Clevert et al.); `inplace` is ignored.
+
+    >>> import tinygrad_edu as tg
+    >>> tg.nn.functional.elu(tg.tensor([-100.0, 0.0, 2.0])).tolist()
+    [-1.0, 0.0, 2.0]
+    """
+    input = as_tensor(input)
+    # exp of the clipped value: the unused branch stays finite for large x (no inf * 0)
+    return where(input.numpy() > 0, input, alpha * _expm1_nonpositive(input.clip(max=0)))
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x), Phi the standard normal CDF (Hendrycks and Gimpel): 0.5 x (1 + erf(x /
+    sqrt 2)); approximate="tanh" uses 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
+
+    >>> import tinygrad_edu as tg
+    >>> round(tg.nn.functional.gelu(tg.tensor([1.0]), approximate="tanh").item(), 4)
+    0.8412
+    """
+    input = as_tensor(input)
+    if approximate == "tanh":
+        # beyond |x| = 10 the tanh is +-1 to double precision: clipping first keeps x^3
+        # from overflowing and changes neither the value nor the gradient
+        c = input.clip(-10, 10)
+        inner = math.sqrt(2 / math.pi) * (c + 0.044715 * c * c * c)
+        return 0.5 * input * (1 + inner.tanh())
+    if approximate == "none":
+        return 0.5 * input * (1 + ops.erf(input * (1 / math.sqrt(2))))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x sigmoid(x), also called swish; `inplace` is ignored."""
+    input = as_tensor(input)
+    return input * input.sigmoid()
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (PyTorch's
+    switch to the line it is indistinguishable from). Stable for any finite x: one fused
+    primitive (`ops.softplus`), checked against autodiff through relu(x) + log(1 + exp(-|x|)).
+
+    >>> import tinygrad_edu as tg
+    >>> tg.hessian(lambda x: tg.nn.functional.softplus(x).sum(), tg.zeros(1)).item()
+    0.25
+    """
+    input = as_tensor(input)
+    scaled = input if beta == 1 else input * beta
+    smooth = ops.softplus(scaled) if beta == 1 else ops.softplus(scaled) / beta
+    return where(scaled.numpy() > threshold, input, smooth)
+
+
+# ---------------------------------------------------------------------------------------
+# Dropout, embedding, adaptive pooling
+# ---------------------------------------------------------------------------------------
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
+    """When training, zero each entry with probability p and scale the others by
+    1 / (1 - p), so the expected value is unchanged (as PyTorch); otherwise the input
+    itself. Draws from the generator that `tg.manual_seed` seeds; `inplace` is ignored.
+
+    >>> import tinygrad_edu as tg
+    >>> out = tg.nn.functional.dropout(tg.ones(1000), p=0.2)
+    >>> sorted(set(round(v, 4) for v in out.tolist()))
+    [0.0, 1.25]
+    """
+    if isinstance(p, bool) or not 0 <= p <= 1:
+        raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
+    input = as_tensor(input)
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    keep = generator().random(input.shape) >= p
+    return input * (keep / (1 - p)).astype(input.dtype)
+
+
+def embedding(input, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None) -> Tensor:
+    """Rows of `weight` (num_embeddings, dim) picked by the integer indices `input`: an
+    output of shape input.shape + (dim,). Rows at `padding_idx` get no gradient (they keep
+    their value, zeros by default in `nn.Embedding`).
+
+    >>> import tinygrad_edu as tg
+    >>> tg.nn.functional.embedding(tg.tensor([[2, 0]]), tg.arange(6.0).reshape(3, 2))
+    tensor([[[4., 5.],
+             [0., 1.]]])
+    """
+    if max_norm is not None:
+        raise NotImplementedError("embedding: max_norm (renormalising rows in place) is not "
+                                  "supported")
+    weight = as_tensor(weight)
+    indices = np.asarray(input.numpy() if isinstance(input, Tensor) else input)
+    if not np.issubdtype(indices.dtype, np.integer):
+        raise TypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
+    rows = weight.shape[0]
+    if indices.size and (indices.min() < -rows or indices.max() >= rows):
+        bad = indices.max() if indices.max() >= rows else indices.min()
+        raise IndexError(f"embedding: index {bad} is out of range for {rows} embeddings")
+    out = weight[indices]
+    if padding_idx is None:
+        return out
+    padding = padding_idx % rows
+    learned = (indices % rows != padding)[..., None]
+    return where(learned, out, out.detach())      # the same values, no gradient at padding
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a given output size (oh, ow): bin i of a side of length n covers
+    rows floor(i n / o) to ceil((i + 1) n / o), as in PyTorch; None keeps that side.
+
+    >>> import tinygrad_edu as tg
+    >>> x = tg.arange(16.0).reshape(1, 1, 4, 4)
+    >>> tg.nn.functional.adaptive_avg_pool2d(x, 1).tolist()
+    [[[[7.5]]]]
+    """
+    input = as_tensor(input)
+    if input.ndim not in (3, 4):
+        raise ValueError(f"adaptive_avg_pool2d: input must be (N, C, H, W) or (C, H, W), "
+                         f"got {input.shape}")
+    (h, w), sizes = input.shape[-2:], output_size
+    oh, ow = (sizes, sizes) if isinstance(sizes, int) else sizes
+    oh, ow = oh or h, ow or w
+    if h % oh == 0 and w % ow == 0:            # equal bins: one reshape and one mean
+        grid = input.reshape(*input.shape[:-2], oh, h // oh, ow, w // ow)
+        return grid.mean((-3, -1))
+    rows = [_bin(input, -2, i, h, oh) for i in range(oh)]
+    return stack([stack([_bin(r, -1, j, w, ow) for j in range(ow)], -1) for r in rows], -2)
+
+
+def _bin(x: Tensor, axis: int, i: int, n: int, o: int) -> Tensor:
+    """The mean of bin i of o along `axis` (of length n), that axis dropped."""
+    start, end = (i * n) // o, -((-(i + 1) * n) // o)
+    index = [slice(None)] * x.ndim
+    index[axis] = slice(start, end)
+    return x[tuple(index)].mean(axis)

@@ -11,6 +11,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..primitive import bump_version
 from ..tensor import Tensor, as_dtype, float32
 from . import functional as F
 from . import init
@@ -207,3 +208,104 @@ class LogSoftmax(Softmax):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.log_softmax(x, self.dim)
+
+
+class Dropout(Module):
+    """Zero each entry with probability p while training, scaling the rest by 1 / (1 - p);
+    the identity in eval mode (`model.eval()`)."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False):
+        super().__init__()
+        if isinstance(p, bool) or not 0 <= p <= 1:
+            raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Embedding(Module):
+    """A lookup table: row i of `weight` (num_embeddings, embedding_dim) for index i,
+    N(0, 1) at the start as in PyTorch; the row at `padding_idx` starts at zero and gets
+    no gradient.
+
+    >>> import tinygrad_edu as tg
+    >>> emb = tg.nn.Embedding(10, 3, padding_idx=0)
+    >>> emb(tg.tensor([[1, 2, 0]])).shape, emb.weight[0].tolist()
+    ((1, 3, 3), [0.0, 0.0, 0.0])
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False, _weight=None,
+                 _freeze: bool = False, dtype=None):
+        super().__init__()
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"Embedding: padding_idx must be within num_embeddings, got "
+                                 f"{padding_idx} for {num_embeddings}")
+            padding_idx %= num_embeddings
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.padding_idx, self.max_norm = padding_idx, max_norm
+        if _weight is None:
+            self.weight = _empty(num_embeddings, embedding_dim, dtype=dtype)
+            init.normal_(self.weight)
+            if padding_idx is not None:
+                self.weight.numpy()[padding_idx] = 0
+                bump_version(self.weight)        # an in-place change, counted as such
+        else:
+            self.weight = Parameter(_weight)
+        self.weight.requires_grad_(not _freeze)
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
+                        padding_idx: int | None = None, **kwargs) -> Embedding:
+        """An Embedding holding `embeddings` (2-D), frozen (no gradient) by default."""
+        if embeddings.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
+                             f"{embeddings.shape}")
+        return cls(*embeddings.shape, padding_idx=padding_idx, _weight=embeddings,
+                   _freeze=freeze, **kwargs)
+
+    def forward(self, input) -> Tensor:
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm)
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        return text + (f", max_norm={self.max_norm}" if self.max_norm is not None else "")
+
+
+class Unflatten(Module):
+    """Split dimension `dim` into `unflattened_size` (the inverse of Flatten):
+    (N, 784) -> (N, 1, 28, 28) with Unflatten(1, (1, 28, 28))."""
+
+    def __init__(self, dim: int, unflattened_size: tuple[int, ...]):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        dim = self.dim % x.ndim
+        return x.reshape(*x.shape[:dim], *self.unflattened_size, *x.shape[dim + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size, whatever the input's: (1, 1) is the global
+    average pooling at the end of most image networks."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

@@ -3,7 +3,9 @@
 A model is a tree of modules. Assigning a `Parameter` or a `Module` to an attribute
 registers it (`self.weight = Parameter(...)`, `self.conv = Conv2d(...)`), so that
 `parameters()` can hand every weight to an optimiser and `state_dict()` can name each one
-with a dotted path ("features.0.weight") that PyTorch would give it too.
+with a dotted path ("features.0.weight") that PyTorch would give it too. Buffers
+(`register_buffer`) are tensors a module keeps that are not trained, such as BatchNorm's
+running statistics: they are saved in `state_dict()` too, under PyTorch's names.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ class Module:
     def __init__(self):
         # object.__setattr__: our own __setattr__ needs these two dicts to exist already
         object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
 
@@ -76,6 +80,13 @@ class Module:
             self._register(self._parameters, name, value)
         elif isinstance(value, Module):
             self._register(self._modules, name, value)
+        elif name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"{type(self).__name__}: cannot assign a "
+                                f"{type(value).__name__} to the buffer {name!r} (a Tensor or "
+                                f"None is required)")
+            self._buffers[name] = value
+            self.__dict__[name] = value
         elif name in self._parameters or name in self._modules:
             if value is not None:   # None marks an absent optional part, e.g. no bias
                 raise TypeError(f"{type(self).__name__}: cannot assign a "
@@ -94,11 +105,12 @@ class Module:
         self.__dict__[name] = value
 
     def _forget(self, name: str) -> None:
-        for table in (self._parameters, self._modules, self.__dict__):
+        for table in (self._parameters, self._buffers, self._modules, self.__dict__):
             table.pop(name, None)
+        self._non_persistent_buffers.discard(name)
 
     def __delattr__(self, name: str) -> None:
-        if name in self._parameters or name in self._modules:
+        if name in self._parameters or name in self._buffers or name in self._modules:
             self._forget(name)
         else:
             object.__delattr__(self, name)
@@ -110,11 +122,35 @@ class Module:
                             f"got {type(param).__name__}")
         self._register(self._parameters, name, param)
 
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Keep `tensor` as a buffer: state that is not a weight (no gradient, not in
+        `parameters()`), saved in `state_dict()` unless `persistent=False`.
+
+        >>> import tinygrad_edu as tg
+        >>> m = tg.nn.Module()
+        >>> m.register_buffer("count", tg.zeros(()))
+        >>> list(m.state_dict()), list(m.parameters())
+        (['count'], [])
+        """
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"register_buffer: buffer name must be a non-empty string without "
+                           f"'.', got {name!r}")
+        if hasattr(self, name) and name not in self._buffers:
+            raise KeyError(f"register_buffer: attribute {name!r} already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got "
+                            f"{type(tensor).__name__}")
+        self._register(self._buffers, name, tensor)
+        if not persistent:
+            self._non_persistent_buffers.add(name)
+
     def add_module(self, name: str, module: Module | None) -> None:
         """Register a sub-module under `name` (what Sequential does with "0", "1", ...)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module, got "
                             f"{type(module).__name__}")
+        if hasattr(self, name) and name not in self._modules:   # e.g. "forward", "train"
+            raise KeyError(f"add_module: attribute {name!r} already exists")
         self._register(self._modules, name, module)
 
     # -- calling -------------------------------------------------------------------------
@@ -148,25 +184,77 @@ class Module:
     def modules(self) -> Iterator[Module]:
         return (m for _, m in self.named_modules())
 
-    def named_parameters(self, prefix: str = "",
-                         recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, parameter) pairs, each parameter once even if shared."""
+    def _named_tensors(self, prefix: str, recurse: bool,
+                       tensors_of) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, tensor) for the tensors that `tensors_of(module)` lists in this
+        module (and those below it, with `recurse`), each tensor once even if shared."""
         owners = self.named_modules(prefix) if recurse else iter([(prefix, self)])
         seen = set()
         for owner, module in owners:
-            for name, p in module._parameters.items():
-                if p is not None and id(p) not in seen:
-                    seen.add(id(p))
-                    yield (f"{owner}.{name}" if owner else name), p
+            for name, t in tensors_of(module):
+                if t is not None and id(t) not in seen:
+                    seen.add(id(t))
+                    yield (f"{owner}.{name}" if owner else name), t
+
+    def named_parameters(self, prefix: str = "",
+                         recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs, each parameter once even if shared."""
+        return self._named_tensors(prefix, recurse, lambda m: m._parameters.items())
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         return (p for _, p in self.named_parameters(recurse=recurse))
+
+    def named_buffers(self, prefix: str = "",
+                      recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, buffer) pairs, each buffer once, as named_parameters."""
+        return self._named_tensors(prefix, recurse, lambda m: m._buffers.items())
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        return (b for _, b in self.named_buffers(recurse=recurse))
+
+    def _named_state(self) -> Iterator[tuple[str, Tensor]]:
+        """What state_dict saves, in PyTorch's order: each module's parameters, then its
+        persistent buffers, then its sub-modules, depth first."""
+        return self._named_tensors("", True, lambda m: [*m._parameters.items(), *(
+            (name, b) for name, b in m._buffers.items()
+            if name not in m._non_persistent_buffers)])
 
     # -- training helpers ----------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: `.grad = None` (PyTorch's default), or zeros."""
         for p in self.parameters():
             p.grad = None if set_to_none or p.grad is None else Tensor(np.zeros_like(p.array))
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Switch gradients on or off for every parameter (freeze a part of a model:
+        `model.features.requires_grad_(False)`); returns self."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def apply(self, fn) -> Module:
+        """Call `fn(module)` on every sub-module and then on this one (children first, as
+        in PyTorch), e.g. a custom initialisation; returns self.
+
+        >>> import tinygrad_edu as tg
+        >>> model = tg.nn.Sequential(tg.nn.Linear(2, 2), tg.nn.ReLU())
+        >>> visited = []
+        >>> _ = model.apply(lambda m: visited.append(type(m).__name__))
+        >>> visited
+        ['Linear', 'ReLU', 'Sequential']
+        """
+        # a parent before its children, the last child first; reversed, that is the
+        # post-order of PyTorch's recursion (a stack, not recursion: no depth limit)
+        stack, order, seen = [self], [], set()
+        while stack:
+            module = stack.pop()
+            if id(module) not in seen:
+                seen.add(id(module))
+                order.append(module)
+                stack.extend(module.children())
+        for module in reversed(order):
+            fn(module)
+        return self
 
     def train(self, mode: bool = True) -> Module:
         """Set `training` on this module and all below it; returns self."""
@@ -179,9 +267,9 @@ class Module:
 
     # -- saving and loading --------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, Tensor]:
-        """Every parameter by dotted name, in registration order: tensors that share the
-        parameters' memory but not their graph (PyTorch's `state_dict()`)."""
-        return OrderedDict((name, p.detach()) for name, p in self.named_parameters())
+        """Every parameter and persistent buffer by dotted name, in PyTorch's order:
+        tensors that share their memory but not their graph (PyTorch's `state_dict()`)."""
+        return OrderedDict((name, t.detach()) for name, t in self._named_state())
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
         """Copy `state_dict`'s arrays into the parameters of the same names, in place.
@@ -189,7 +277,7 @@ class Module:
         Shapes must match. With `strict` (the default) the names must match exactly too.
         On any mismatch a RuntimeError lists every problem and nothing is changed.
         """
-        own = dict(self.named_parameters())
+        own = dict(self._named_state())
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
         errors = [f"size mismatch for {name}: copying a param with shape "
@@ -215,12 +303,16 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + repr(m).replace("\n", "\n  ")
-                 for name, m in self._modules.items()]
-        if not lines:
-            return f"{type(self).__name__}({self.extra_repr()})"
-        body = ([self.extra_repr()] if self.extra_repr() else []) + lines
-        return f"{type(self).__name__}(\n  " + "\n  ".join(body) + "\n)"
+        """The module tree as PyTorch prints it: the settings, then each sub-module,
+        indented by two spaces per level."""
+        extra = self.extra_repr().split("\n") if self.extra_repr() else []
+        children = [f"({name}): " + repr(m).replace("\n", "\n  ")
+                    for name, m in self._modules.items()]
+        if len(extra) == 1 and not children:
+            return f"{type(self).__name__}({extra[0]})"
+        if not extra and not children:
+            return f"{type(self).__name__}()"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(extra + children) + "\n)"
 
 
 def _array(name: str, value) -> np.ndarray:
