@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .grad_mode import thread_state
-from .primitive import Node, VersionCounter
+from .primitive import Node, clock
 from .tensor import Tensor, as_tensor, register_backward, stack, wrap
 
 Gradient = Tensor | np.ndarray  # an array, or a Tensor when the walk is recorded
@@ -51,12 +51,11 @@ def backprop(outputs: Sequence[Tensor], grad_outputs: Sequence[Tensor],
     kept = {}
     previous, thread_state.enabled = thread_state.enabled, create_graph  # record or not
     try:
-        while pending.ready:
-            t, g = pending.pop_newest()         # every op that used t has sent its share
+        for t, g in pending.newest_first():    # every op that used t has sent its share
             if keep(t):
                 kept[id(t)] = (t, g)
             node = t.node
-            if node.inputs is None or VersionCounter.last_change > node.order:
+            if node.inputs is None or clock.last_change > node.order:
                 check_saved(node, t)            # freed, or changed in place since?
             sent = run_vjps(node, g, t, create_graph)   # the chain rule at this op
             for _, x, gx in sent:
@@ -101,9 +100,13 @@ class Pending:
         else:
             heapq.heappush(self.ready, (-t.node.order, key, t))
 
-    def pop_newest(self) -> tuple[Tensor, Gradient]:
-        _, key, t = heapq.heappop(self.ready)
-        return t, self.sums.pop(key)
+    def newest_first(self):
+        """The tensors with a node and their complete gradients, newest first, while the
+        walk adds more (a generator: cheaper per step than a method call)."""
+        ready, sums = self.ready, self.sums
+        while ready:
+            _, key, t = heapq.heappop(ready)
+            yield t, sums.pop(key)
 
     def leaves(self) -> list[tuple[Tensor, Gradient]]:
         """The leaves and their complete gradients (once the heap is empty)."""
@@ -128,7 +131,7 @@ def run_vjps(node: Node, g: Gradient, out: Tensor,
     """The chain rule at one node: for each input that requires grad, its VJP applied to
     g, on Tensors when the walk is recorded and on their arrays otherwise."""
     inputs = node.inputs
-    if VersionCounter.last_change > node.order:  # an input may have been changed in place:
+    if clock.last_change > node.order:  # an input may have been changed in place:
         inputs = [node.input(i) for i in range(len(inputs))]  # take it as it was
     args, out = (inputs, out) if create_graph else (node.arrays, out.array)
     sent = []

@@ -61,7 +61,17 @@ def constant_like(array, like):
 # Version counters
 # ---------------------------------------------------------------------------------------
 
-clock = itertools.count()  # orders nodes and in-place changes in one sequence
+class Clock:
+    """One sequence of moments for nodes and in-place changes, and the moment of the
+    latest change of any tensor: a node made after it needs no version check."""
+
+    __slots__ = ("ticks", "last_change")
+
+    def __init__(self):
+        self.ticks, self.last_change = itertools.count(), -1
+
+
+clock = Clock()
 
 
 class VersionCounter:
@@ -69,7 +79,6 @@ class VersionCounter:
     on the clock the latest few happened, which tells the version at any moment since."""
 
     __slots__ = ("value", "changes")
-    last_change = -1  # the clock at the latest change of any tensor (class-wide)
     REMEMBERED = 8
 
     def __init__(self):
@@ -103,7 +112,7 @@ def bump_version(t) -> None:
     if counter is None:
         counter = t.version_counter = VersionCounter()
     counter.value += 1
-    VersionCounter.last_change = now = next(clock)
+    clock.last_change = now = next(clock.ticks)
     counter.changes.append(now)
 
 
@@ -237,7 +246,7 @@ class Node:
 
     def __init__(self, op: Primitive, inputs: tuple, arrays: list, params: dict):
         self.op, self.inputs, self.arrays, self.params = op, inputs, arrays, params
-        self.order = self.out_written = next(clock)
+        self.order = self.out_written = next(clock.ticks)
         self.replaced = None
 
     def input(self, i: int):

@@ -26,6 +26,7 @@ from .grad_mode import thread_state
 from .primitive import (
     VersionCounter,
     bump_version,
+    clock,
     register_tensor_type,
     shared_counter,
     unwrap,
@@ -243,7 +244,7 @@ class Tensor:
         bump_version(self)
         if recording:
             self.node, self.requires_grad = result.node, True
-            self.node.replaced, self.node.out_written = before, VersionCounter.last_change
+            self.node.replaced, self.node.out_written = before, clock.last_change
         return self
 
     # -- arithmetic (primitives; broadcasting inserts a visible `expand`) -------------------
