@@ -7,14 +7,16 @@
 the source: edit a page, then run this and commit the page and its notebook together.
 
 A notebook is its page, read by jupytext (the text becomes markdown cells, each ```python
-block a code cell; ```python tags=["timing"] tags one), with two changes:
+block a code cell, ```python tags=["timing"] a tagged one; ```bash blocks stay text), with:
 
 - a first code cell that puts the checkout's root first on `sys.path`, since Jupyter runs a
   notebook in its own folder: `models` (the article's steps) and the checkout's own
-  tinygrad_edu are then the ones imported;
-- a picture the page shows from docs/img/ is embedded in its cell as an attachment, so it
-  shows in Jupyter and on a code host without the file beside the notebook, and a link to
-  another page (`visualisation.md`) points one folder up (`../visualisation.md`).
+  tinygrad_edu are then the ones imported; and that makes graphviz pictures PNG, since
+  Jupyter shows the SVG outputs of a notebook only once the reader trusts it;
+- the page's pictures from docs/img/ embedded in their cells as attachments, so they show
+  in Jupyter and on a code host without the files beside the notebook (PNG only:
+  JupyterLab shows no SVG attachment);
+- links to other pages (`visualisation.md`) pointing one folder up (`../visualisation.md`).
 
 The notebook is then executed from a clean kernel in this folder and written with its
 outputs, except those of cells tagged "timing" (they print times, which change on every
@@ -38,15 +40,18 @@ from tinygrad_edu.files import write_atomically
 NOTEBOOKS = Path(__file__).resolve().parent
 DOCS = NOTEBOOKS.parent
 TIMING = "timing"  # the tag of a cell whose output is a time: not committed, not compared
-SETUP = ("# Jupyter runs a notebook in its own folder (docs/notebooks): put the checkout's root\n"
-         "# first on the path, so that `models` and the checkout's tinygrad_edu are imported.\n"
-         "import sys\n"
+SETUP = ("import sys\n"
          "from pathlib import Path\n"
          "\n"
+         "import graphviz\n"
+         "\n"
+         "# Graph pictures as PNG: Jupyter shows no SVG output of a notebook it does not trust\n"
+         "graphviz.set_jupyter_format(\"png\")\n"
+         "# Jupyter runs a notebook in its own folder (docs/notebooks): put the checkout's root\n"
+         "# first on the path, so that `models` and the checkout's tinygrad_edu are imported.\n"
          "sys.path.insert(0, str(Path.cwd().parents[1]))")
 PICTURE = re.compile(r"\]\(img/([^)\s]+)\)")  # ![alt](img/name.png) in a page
 PAGE_LINK = re.compile(r"\]\(([\w.-]+\.md(#[^)\s]*)?)\)")  # [text](visualisation.md#part)
-MIME = {".png": "image/png", ".svg": "image/svg+xml"}
 ADDRESS = re.compile(r" at 0x[0-9a-f]+")  # <graphviz.graphs.Digraph at 0x7f...>: changes per run
 
 
@@ -100,10 +105,14 @@ def _markdown_with_pictures(source: str) -> nbformat.NotebookNode:
     """A markdown cell whose pictures from docs/img/ travel with it as attachments, and
     whose links to other pages point from docs/notebooks/ to docs/."""
     names = PICTURE.findall(source)
+    for name in names:
+        if not name.endswith(".png"):  # JupyterLab shows PNG attachments, not SVG ones
+            raise ValueError(f"notebooks.build: a page shows img/{name}; a notebook can carry "
+                             f"only PNG pictures: draw it as a PNG")
     source = PAGE_LINK.sub(r"](../\1)", PICTURE.sub(r"](attachment:\1)", source))
     cell = nbformat.v4.new_markdown_cell(source)
     if names:
-        cell.attachments = {name: {MIME[Path(name).suffix]: base64.b64encode(
+        cell.attachments = {name: {"image/png": base64.b64encode(
             (DOCS / "img" / name).read_bytes()).decode("ascii")} for name in names}
     return cell
 
