@@ -1,7 +1,8 @@
 """The code in docs/*.md runs: every ```python block of a page, in order, in one namespace.
 
 A block whose first line is `# not run` is skipped (for code that needs a display or a
-large download); use it sparingly.
+large download); use it sparingly. The pages of the article's steps (docs/0N-*.md) are not
+run here: each is a notebook too, and tests/test_notebooks.py executes it as one.
 """
 
 import re
@@ -10,17 +11,20 @@ from pathlib import Path
 import matplotlib
 import pytest
 
+from docs.notebooks.build import pages as notebook_pages
+
 matplotlib.use("Agg")
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 
 
-def _pages():
-    return sorted(DOCS.glob("*.md"))
+def pages():
+    """The pages whose code runs here: all but those executed as notebooks."""
+    return sorted(set(DOCS.glob("*.md")) - set(notebook_pages()))
 
 
-@pytest.mark.parametrize("page", _pages(), ids=lambda p: p.name)
+@pytest.mark.parametrize("page", pages(), ids=lambda p: p.name)
 def test_doc_page_code_runs(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     blocks = [b for b in BLOCK.findall(page.read_text()) if not b.startswith("# not run")]
