@@ -18,7 +18,7 @@ LAYERS = [
     ["primitive"],
     ["ops"],
     ["tensor"],
-    ["autograd", "creation", "files"],
+    ["autograd", "creation", "files", "functions"],
     ["nn.convolution", "nn.losses", "nn.normalization"],
     ["nn.functional"],
     ["nn", "optim", "data", "serialization", "testing", "utils"],

@@ -410,6 +410,254 @@ def _keep(x, dim):
 
 
 # ---------------------------------------------------------------------------------------
+# Inputs for PyTorch's math surface (sin ... einsum)
+# ---------------------------------------------------------------------------------------
+
+@st.composite
+def between_jumps(draw, halves: bool = False):
+    """Arrays whose entries sit 0.1 or more from every whole number (and from every half,
+    with `halves`): floor, ceil, trunc and round are flat there, and finite differences
+    do not cross a jump."""
+    shape = draw(tst.shapes())
+    whole = draw(hnp.arrays(np.float64, shape, elements=st.integers(-4, 4)))
+    fraction = draw(tst.arrays(shape, min_value=0.1, max_value=0.9,
+                               away_from=0.5 if halves else None, margin=0.1))
+    return whole + fraction
+
+
+@st.composite
+def roundings(draw):
+    """x for round(decimals): a jump-free array scaled by 10^-decimals."""
+    decimals = draw(st.sampled_from([0, 1, -1]))
+    return (draw(between_jumps(halves=True)) / 10.0 ** decimals,), {"decimals": decimals}
+
+
+@st.composite
+def norms(draw):
+    """x away from 0 (|x| has a kink there), axes as for the reductions, and p."""
+    x = draw(tst.arrays(away_from=0.0))
+    return (x,), {"axis": draw(axes(x.ndim)), "keepdims": draw(st.booleans()),
+                  "p": draw(st.sampled_from([1, 2, 3, 1.5, "fro"]))}
+
+
+@st.composite
+def max_norms(draw):
+    """x with distinct |x| away from 0 (the kinks of max |x|), and axes."""
+    magnitudes = draw(tst.arrays(min_value=0.1, distinct=True))
+    signs = draw(hnp.arrays(np.bool_, magnitudes.shape))
+    x = np.where(signs, magnitudes, -magnitudes)
+    return (x,), {"axis": draw(axes(x.ndim)), "keepdims": draw(st.booleans())}
+
+
+def norm_reference(x, p, axis, keepdims):
+    p = 2 if p == "fro" else p
+    return (np.abs(x) ** p).sum(axis=axis, keepdims=keepdims) ** (1 / p)
+
+
+@st.composite
+def distinct_dims(draw):
+    """An array of distinct values (sorting has a kink where two tie) and a dim of it."""
+    x = draw(tst.arrays(tst.shapes(min_dims=1), distinct=True))
+    return (x,), {"dim": draw(st.integers(-x.ndim, x.ndim - 1))}
+
+
+@st.composite
+def sorts(draw):
+    (x,), params = draw(distinct_dims())
+    return (x,), {**params, "descending": draw(st.booleans())}
+
+
+def sort_reference(x, dim, descending):
+    ascending = np.sort(x, axis=dim)
+    return np.flip(ascending, axis=dim) if descending else ascending
+
+
+@st.composite
+def topks(draw):
+    (x,), params = draw(distinct_dims())
+    size = x.shape[params["dim"]]
+    return (x,), {**params, "k": draw(st.integers(1, size)), "largest": draw(st.booleans())}
+
+
+def topk_reference(x, dim, k, largest):
+    ordered = sort_reference(x, dim, descending=largest)
+    return np.take(ordered, range(k), axis=dim)
+
+
+@st.composite
+def gathers(draw):
+    """x, a dim and an index of x's ndim, no larger than x outside dim (gather's rule)."""
+    x = draw(tst.arrays(tst.shapes(min_dims=1)))
+    dim = draw(st.integers(0, x.ndim - 1))
+    shape = tuple(draw(st.integers(1, 3)) if d == dim else draw(st.integers(1, n))
+                  for d, n in enumerate(x.shape))
+    index = draw(hnp.arrays(np.int64, shape, elements=st.integers(0, x.shape[dim] - 1)))
+    return x, dim, index
+
+
+@st.composite
+def gather_inputs(draw):
+    x, dim, index = draw(gathers())
+    return (x,), {"dim": dim, "index": index}
+
+
+def gather_reference(x, dim, index):
+    part = x[tuple(slice(0, n) if d != dim else slice(None) for d, n in enumerate(index.shape))]
+    return np.take_along_axis(part, index, axis=dim)
+
+
+@st.composite
+def scatters(draw):
+    x, dim, index = draw(gathers())
+    return (x, draw(tst.arrays(index.shape))), {"dim": dim, "index": index}
+
+
+def scatter_reference(x, src, dim, index):
+    """One position at a time, in order, so that a repeated position keeps the last."""
+    out = x.copy()
+    for position in np.ndindex(*index.shape):
+        target = list(position)
+        target[dim] = index[position]
+        out[tuple(target)] = src[position]
+    return out
+
+
+@st.composite
+def index_selects(draw):
+    (x,), params = draw(dims())
+    size = x.shape[params["dim"]]
+    index = draw(hnp.arrays(np.int64, draw(st.integers(1, 4)), elements=st.integers(0, size - 1)))
+    return (x,), {**params, "index": index}
+
+
+@st.composite
+def masked_fills(draw):
+    """x, and a mask of a shape that broadcasts to x's (not beyond it)."""
+    x = draw(tst.arrays())
+    mask_shape = tuple(n if draw(st.booleans()) else 1 for n in x.shape)
+    mask_shape = mask_shape[draw(st.integers(0, x.ndim)):]
+    return (x,), {"mask": draw(hnp.arrays(np.bool_, mask_shape)),
+                                         "value": draw(st.sampled_from([0.0, -1.5, 2.0]))}
+
+
+@st.composite
+def tensor_clamps(draw):
+    """x and tensor bounds (either may be left out), drawn distinct so that x never ties
+    with a bound."""
+    shapes = draw(tst.broadcastable_shapes(3))
+    x, low, high = draw(tst.array_tuples(shapes, distinct=True))
+    which = draw(st.sampled_from(["both", "min", "max"]))
+    return ((x, low, high) if which == "both" else (x, low) if which == "min" else (x, high)), \
+        {"which": which}
+
+
+def clamp_by(x, bound_a, bound_b=None, *, which):
+    low, high = (bound_a, bound_b) if which == "both" else \
+        (bound_a, None) if which == "min" else (None, bound_a)
+    return x.clamp(min=low, max=high)
+
+
+def clamp_reference(x, bound_a, bound_b=None, *, which):
+    low, high = (bound_a, bound_b) if which == "both" else \
+        (bound_a, None) if which == "min" else (None, bound_a)
+    x = x if low is None else np.maximum(x, low)
+    return x if high is None else np.minimum(x, high)
+
+
+@st.composite
+def alphas(draw):
+    (x, y), _ = draw(binary())
+    return (x, y), {"alpha": draw(st.sampled_from([1, 2, -0.5]))}
+
+
+@st.composite
+def matrix_products(draw, left: int, right: int):
+    """Operands for mm (2, 2), bmm (3, 3), mv (2, 1), dot (1, 1) and outer (1, 1)."""
+    b, n, k, m = (draw(st.integers(1, 3)) for _ in range(4))
+    shapes = {(2, 2): [(n, k), (k, m)], (3, 3): [(b, n, k), (b, k, m)],
+              (2, 1): [(n, k), (k,)], (1, 1): [(k,), (k,)]}[(left, right)]
+    return draw(tst.array_tuples(shapes)), {}
+
+
+EINSUMS = {"ij,jk->ik": [(2, 3), (3, 2)], "bij,bjk->bik": [(2, 2, 3), (2, 3, 1)],
+           "ii->": [(3, 3)], "ii->i": [(3, 3)], "ij->ji": [(2, 3)], "i,i->": [(3,), (3,)],
+           "i,j->ij": [(2,), (3,)], "ij,j->i": [(2, 3), (3,)], "ijk->j": [(2, 3, 2)],
+           "ij,ij->i": [(2, 3), (2, 3)], "ij,jk,kl->il": [(2, 2), (2, 3), (3, 2)],
+           "bi,bj->bij": [(2, 2), (2, 3)], "ij,kj": [(2, 3), (2, 3)]}
+
+
+@st.composite
+def einsums(draw):
+    equation = draw(st.sampled_from(sorted(EINSUMS)))
+    return draw(tst.array_tuples(EINSUMS[equation])), {"equation": equation}
+
+
+@st.composite
+def repeats(draw, tile: bool = False):
+    x = draw(tst.arrays())
+    count = draw(st.integers(0 if tile else x.ndim, x.ndim + 1))
+    return (x,), {"sizes": tuple(draw(st.integers(1, 3)) for _ in range(count))}
+
+
+@st.composite
+def movedims(draw):
+    x = draw(tst.arrays(tst.shapes(min_dims=1)))
+    count = draw(st.integers(1, x.ndim))
+    source = draw(st.permutations(range(x.ndim)))[:count]
+    target = draw(st.permutations(range(x.ndim)))[:count]
+    return (x,), {"source": tuple(source), "destination": tuple(target)}
+
+
+@st.composite
+def rolls(draw):
+    x = draw(tst.arrays(tst.shapes(min_dims=1)))
+    if draw(st.booleans()):
+        return (x,), {"shifts": draw(st.integers(-5, 5)), "dims": None}
+    dims = tuple(draw(st.lists(st.integers(-x.ndim, x.ndim - 1), min_size=1, max_size=2)))
+    return (x,), {"shifts": tuple(draw(st.integers(-5, 5)) for _ in dims), "dims": dims}
+
+
+@st.composite
+def flips(draw):
+    x = draw(tst.arrays(tst.shapes(min_dims=1)))
+    return (x,), {"dims": tuple(draw(st.lists(st.integers(0, x.ndim - 1), unique=True)))}
+
+
+@st.composite
+def narrows(draw):
+    (x,), params = draw(dims())
+    size = x.shape[params["dim"]]
+    start = draw(st.integers(0, size - 1))
+    return (x,), {**params, "start": start, "length": draw(st.integers(0, size - start))}
+
+
+@st.composite
+def chunks(draw):
+    (x,), params = draw(dims())
+    return (x,), {**params, "chunks": draw(st.integers(1, 4))}
+
+
+def reversed_chunks(x, dim, chunks):
+    """The chunks joined in reverse order: every piece's values and gradient matter."""
+    return tg.cat(x.chunk(chunks, dim)[::-1], dim)
+
+
+def reversed_chunks_reference(x, dim, chunks):
+    size = -(-x.shape[dim] // chunks)
+    pieces = [np.take(x, range(s, min(s + size, x.shape[dim])), axis=dim)
+              for s in range(0, x.shape[dim], size)]
+    return np.concatenate(pieces[::-1], axis=dim)
+
+
+@st.composite
+def unflattens(draw):
+    (x,), params = draw(dims())
+    size = x.shape[params["dim"]]
+    sizes = draw(st.sampled_from([(size,), (1, size), (size, 1), (-1, 1), (1, -1)]))
+    return (x,), {**params, "sizes": sizes}
+
+
+# ---------------------------------------------------------------------------------------
 # The tables: one or more specs per primitive, then the compositions
 # ---------------------------------------------------------------------------------------
 
@@ -560,6 +808,105 @@ COMPOSITIONS: dict[str, Spec] = {
                               x, [x.shape[i - len(sizes) + x.ndim] if n == -1 else n
                                   for i, n in enumerate(sizes)])),
 }
+
+# ---------------------------------------------------------------------------------------
+# The tables, continued: PyTorch's math surface (x.sin(), x.cumsum(0), tg.einsum, ...)
+# ---------------------------------------------------------------------------------------
+
+def _in(low: float, high: float) -> st.SearchStrategy:
+    return unary(min_value=low, max_value=high)
+
+
+SPECS.update({
+    "sin": Spec(unary(), lambda x: x.sin(), np.sin, "sin"),
+    "cos": Spec(unary(), lambda x: x.cos(), np.cos, "cos"),
+    "tan": Spec(_in(-1.3, 1.3), lambda x: x.tan(), np.tan, "tan"),
+    "asin": Spec(_in(-0.9, 0.9), lambda x: x.asin(), np.arcsin, "asin"),
+    "acos": Spec(_in(-0.9, 0.9), lambda x: x.acos(), np.arccos, "acos"),
+    "atan": Spec(unary(), lambda x: x.atan(), np.arctan, "atan"),
+    "atan2": Spec(binary(away_from=0.0, margin=0.5), lambda y, x: y.atan2(x), np.arctan2,
+                  "atan2"),
+    "sinh": Spec(unary(), lambda x: x.sinh(), np.sinh, "sinh"),
+    "cosh": Spec(unary(), lambda x: x.cosh(), np.cosh, "cosh"),
+    "log1p": Spec(_in(-0.9, 5.0), lambda x: x.log1p(), np.log1p, "log1p"),
+    "expm1": Spec(unary(), lambda x: x.expm1(), np.expm1, "expm1"),
+    "log2": Spec(_no_params(tst.positive_arrays().map(lambda x: (x,))), lambda x: x.log2(),
+                 np.log2, "log2"),
+    "log10": Spec(_no_params(tst.positive_arrays().map(lambda x: (x,))), lambda x: x.log10(),
+                  np.log10, "log10"),
+    "sign": Spec(unary(away_from=0.0), lambda x: x.sign(), np.sign, "sign"),
+    "floor": Spec(_no_params(between_jumps().map(lambda x: (x,))), lambda x: x.floor(),
+                  np.floor, "floor"),
+    "ceil": Spec(_no_params(between_jumps().map(lambda x: (x,))), lambda x: x.ceil(),
+                 np.ceil, "ceil"),
+    "trunc": Spec(_no_params(between_jumps().map(lambda x: (x,))), lambda x: x.trunc(),
+                  np.trunc, "trunc"),
+    "round": Spec(roundings(), lambda x, decimals: x.round(decimals),
+                  lambda x, decimals: np.round(x, decimals), "round"),
+    "cumsum": Spec(dims(), lambda x, dim: x.cumsum(dim), lambda x, dim: np.cumsum(x, dim),
+                   "cumsum"),
+})
+
+COMPOSITIONS.update({
+    "rsqrt": Spec(_no_params(tst.positive_arrays().map(lambda x: (x,))), lambda x: x.rsqrt(),
+                  lambda x: 1 / np.sqrt(x)),
+    "reciprocal": Spec(unary(away_from=0.0, margin=0.5), lambda x: x.reciprocal(),
+                       lambda x: 1 / x),
+    "frac": Spec(_no_params(between_jumps().map(lambda x: (x,))), lambda x: x.frac(),
+                 lambda x: x - np.trunc(x)),
+    "add(alpha)": Spec(alphas(), lambda x, y, alpha: x.add(y, alpha=alpha),
+                       lambda x, y, alpha: x + alpha * y),
+    "sub(alpha)": Spec(alphas(), lambda x, y, alpha: tg.sub(x, y, alpha=alpha),
+                       lambda x, y, alpha: x - alpha * y),
+    "div": Spec(divisions(), lambda x, y: tg.div(x, y), np.divide),
+    "clamp(tensor bounds)": Spec(tensor_clamps(), clamp_by, clamp_reference),
+    "prod": Spec(reductions(), lambda x, axis, keepdims: x.prod(axis=axis, keepdims=keepdims),
+                 np.prod),
+    "cumprod": Spec(dims(), lambda x, dim: x.cumprod(dim), lambda x, dim: np.cumprod(x, dim)),
+    "norm": Spec(norms(), lambda x, p, axis, keepdims: x.norm(p, axis, keepdims),
+                 norm_reference),
+    "norm(inf)": Spec(max_norms(), lambda x, axis, keepdims: tg.norm(
+        x, float("inf"), axis, keepdims), lambda x, axis, keepdims: np.max(
+        np.abs(x), axis=axis, keepdims=keepdims)),
+    "sort": Spec(sorts(), lambda x, dim, descending: x.sort(dim, descending).values,
+                 sort_reference),
+    "topk": Spec(topks(), lambda x, dim, k, largest: tg.topk(x, k, dim, largest).values,
+                 topk_reference),
+    "gather": Spec(gather_inputs(), lambda x, dim, index: tg.gather(x, dim, tg.tensor(index)),
+                   gather_reference),
+    "scatter": Spec(scatters(), lambda x, src, dim, index: x.scatter(dim, index, src),
+                    scatter_reference),
+    "index_select": Spec(index_selects(), lambda x, dim, index: x.index_select(dim, index),
+                         lambda x, dim, index: np.take(x, index, axis=dim)),
+    "masked_fill": Spec(masked_fills(), lambda x, mask, value: x.masked_fill(mask, value),
+                        lambda x, mask, value: np.where(mask, value, x)),
+    "mm": Spec(matrix_products(2, 2), tg.mm, np.matmul),
+    "bmm": Spec(matrix_products(3, 3), tg.bmm, np.matmul),
+    "mv": Spec(matrix_products(2, 1), tg.mv, np.matmul),
+    "dot": Spec(matrix_products(1, 1), tg.dot, np.dot),
+    "outer": Spec(matrix_products(1, 1), tg.outer, np.outer),
+    "einsum": Spec(einsums(), lambda *xs, equation: tg.einsum(equation, *xs),
+                   lambda *xs, equation: np.einsum(equation, *xs)),
+    "repeat": Spec(repeats(), lambda x, sizes: x.repeat(*sizes),
+                   lambda x, sizes: np.tile(x, sizes)),
+    "tile": Spec(repeats(tile=True), lambda x, sizes: tg.tile(x, sizes),
+                 lambda x, sizes: np.tile(x, sizes)),
+    "movedim": Spec(movedims(), tg.movedim,
+                    lambda x, source, destination: np.moveaxis(x, source, destination)),
+    "roll": Spec(rolls(), lambda x, shifts, dims: x.roll(shifts, dims),
+                 lambda x, shifts, dims: np.roll(x, shifts, dims)),
+    "flip": Spec(flips(), lambda x, dims: x.flip(dims), lambda x, dims: np.flip(x, dims)),
+    "narrow": Spec(narrows(), lambda x, dim, start, length: x.narrow(dim, start, length),
+                   lambda x, dim, start, length: np.take(x, range(start, start + length),
+                                                         axis=dim)),
+    "chunk": Spec(chunks(), reversed_chunks, reversed_chunks_reference),
+    "unflatten": Spec(unflattens(), lambda x, dim, sizes: x.unflatten(dim, sizes),
+                      lambda x, dim, sizes: x.reshape(
+                          x.shape[:dim % x.ndim] + tuple(sizes) + x.shape[dim % x.ndim + 1:])),
+    "t": Spec(_no_params(tst.arrays(tst.shapes(max_dims=2)).map(lambda x: (x,))),
+              lambda x: x.t(), np.transpose),
+})
+
 CASES = {**SPECS, **COMPOSITIONS}
 
 

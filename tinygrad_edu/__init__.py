@@ -9,7 +9,7 @@
 (2, 3)
 """
 
-from . import data, nn, ops, optim, utils, viz
+from . import data, functions, nn, ops, optim, utils, viz
 from .autograd import grad, hessian, jacobian
 from .creation import (
     arange,
@@ -24,6 +24,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .functions import *  # noqa: F403 (torch.sin, torch.max, ...: see functions.py)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .nn.functional import (
     binary_cross_entropy,
@@ -60,3 +61,4 @@ __all__ = [
     "set_grad_enabled", "sigmoid", "softmax", "stack", "tanh", "tensor", "utils", "viz",
     "where", "zeros", "zeros_like",
 ]
+__all__ += functions.__all__

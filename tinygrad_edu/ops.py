@@ -507,3 +507,93 @@ pad = Primitive("pad", _pad,
                     g, index=(..., slice(padding[0], padding[0] + x.shape[-2]),
                               slice(padding[1], padding[1] + x.shape[-1]))),
                 formulas=("g with the border cropped off",), saves=("",))
+
+
+# ---------------------------------------------------------------------------------------
+# More elementwise functions and scans (PyTorch's math surface)
+# ---------------------------------------------------------------------------------------
+
+# sin and cos are each other's derivative: d sin(x) = cos(x) dx, d cos(x) = -sin(x) dx
+sin = Primitive("sin", np.sin,
+                lambda g, out, x: g * cos(x),
+                formulas=("g * cos(x)",), saves=("x",))
+cos = Primitive("cos", np.cos,
+                lambda g, out, x: -(g * sin(x)),
+                formulas=("-g * sin(x)",), saves=("x",))
+
+# d tan(x) = (1 + tan(x)^2) dx: save the output
+tan = Primitive("tan", np.tan,
+                lambda g, out, x: g * (1 + out * out),
+                formulas=("g * (1 + out * out)",), saves=("out",))
+
+# d asin(x) = dx / sqrt(1 - x^2) and d acos(x) = -dx / sqrt(1 - x^2), on (-1, 1)
+asin = Primitive("asin", np.arcsin,
+                 lambda g, out, x: g * (1 - x * x) ** -0.5,
+                 formulas=("g / sqrt(1 - x * x)",), saves=("x",))
+acos = Primitive("acos", np.arccos,
+                 lambda g, out, x: -(g * (1 - x * x) ** -0.5),
+                 formulas=("-g / sqrt(1 - x * x)",), saves=("x",))
+
+# d atan(x) = dx / (1 + x^2)
+atan = Primitive("atan", np.arctan,
+                 lambda g, out, x: g / (1 + x * x),
+                 formulas=("g / (1 + x * x)",), saves=("x",))
+
+# atan2(y, x), the angle of the point (x, y): d = (x dy - y dx) / (x^2 + y^2)
+atan2 = Primitive("atan2", np.arctan2,
+                  lambda g, out, y, x: g * x / (x * x + y * y),
+                  lambda g, out, y, x: -(g * y) / (x * x + y * y),
+                  formulas=("g * x / (x * x + y * y)", "-g * y / (x * x + y * y)"),
+                  saves=("y x", "y x"))
+
+# sinh and cosh are each other's derivative
+sinh = Primitive("sinh", np.sinh,
+                 lambda g, out, x: g * cosh(x),
+                 formulas=("g * cosh(x)",), saves=("x",))
+cosh = Primitive("cosh", np.cosh,
+                 lambda g, out, x: g * sinh(x),
+                 formulas=("g * sinh(x)",), saves=("x",))
+
+# log(1 + x) and exp(x) - 1, exact for tiny x (where 1 + x rounds to 1)
+log1p = Primitive("log1p", np.log1p,
+                  lambda g, out, x: g / (1 + x),
+                  formulas=("g / (1 + x)",), saves=("x",))
+expm1 = Primitive("expm1", np.expm1,
+                  lambda g, out, x: g * (out + 1),
+                  formulas=("g * (out + 1)",), saves=("out",))
+
+# log2 and log10 are primitives, not log(x) / log(2), so that log2(8) is exactly 3
+log2 = Primitive("log2", np.log2,
+                 lambda g, out, x: g / (x * math.log(2)),
+                 formulas=("g / (x * log(2))",), saves=("x",))
+log10 = Primitive("log10", np.log10,
+                  lambda g, out, x: g / (x * math.log(10)),
+                  formulas=("g / (x * log(10))",), saves=("x",))
+
+
+def _zero_vjp(g, out, x, **params):
+    return g * 0
+
+
+# Step functions: flat between their jumps, so their gradient is 0 (PyTorch's convention:
+# 0 also at the jumps, where there is no derivative). They are primitives, not constants,
+# so that a result keeps requires_grad and x.floor() sits in a graph as in PyTorch.
+sign = Primitive("sign", np.sign, _zero_vjp, formulas=("0",), saves=("",))
+floor = Primitive("floor", np.floor, _zero_vjp, formulas=("0",), saves=("",))
+ceil = Primitive("ceil", np.ceil, _zero_vjp, formulas=("0",), saves=("",))
+trunc = Primitive("trunc", np.trunc, _zero_vjp, formulas=("0",), saves=("",))
+# halves round to the even neighbour, as in PyTorch and numpy
+round = Primitive("round", lambda x, decimals: np.round(x, decimals), _zero_vjp,
+                  formulas=("0",), saves=("",))
+
+
+def _reversed(a, axis: int):
+    return a[(slice(None),) * axis + (slice(None, None, -1),)]
+
+
+# Running sums along `axis`: out_i = x_0 + ... + x_i. Entry x_j feeds every out_i with
+# i >= j, so its gradient is g_j + ... + g_n: the cumulative sum of g taken backwards.
+cumsum = Primitive("cumsum", lambda x, axis: np.cumsum(x, axis),
+                   lambda g, out, x, axis: _reversed(cumsum(_reversed(g, axis), axis=axis),
+                                                     axis),
+                   formulas=("cumsum of g from the end",), saves=("",))

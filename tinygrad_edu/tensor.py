@@ -287,9 +287,12 @@ class Tensor:
     def square(self): return self * self
 
     def clip(self, min=None, max=None):
-        """Limit to [min, max]; the gradient passes where x is inside (bounds included)."""
+        """Limit to [min, max] (numbers or tensors); the gradient passes where x is inside
+        (bounds included), and to a tensor bound where it is the result."""
         if min is None and max is None:
             raise ValueError("clip: at least one of min and max must be given")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            return _clip_by_tensors(self, min, max)
         low = -np.inf if min is None else min  # numpy < 2 wants both bounds
         high = np.inf if max is None else max
         clipped = np.clip(self.array, low, high).astype(self.dtype, copy=False)
@@ -318,11 +321,15 @@ class Tensor:
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """Full max, or with `dim` (PyTorch) the pair (values, indices); with `axis` (numpy)
-        the values. Tied maxima share the gradient equally."""
+        the values. Tied maxima share the gradient equally. With a tensor, `maximum`."""
+        if isinstance(dim, Tensor):
+            return maximum(self, dim)
         return self._extremum(1, dim, keepdim, axis, keepdims)
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        """Like `max`: with `dim` the pair (values, indices)."""
+        """Like `max`: with `dim` the pair (values, indices); with a tensor, `minimum`."""
+        if isinstance(dim, Tensor):
+            return minimum(self, dim)
         return self._extremum(-1, dim, keepdim, axis, keepdims)
 
     def amax(self, dim=None, keepdim=False):
@@ -438,6 +445,450 @@ class Tensor:
         lead = len(sizes) - self.ndim
         shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
         return broadcast_to(self, shape)
+
+    # =====================================================================================
+    # PyTorch's math and shape methods (x.sin(), x.cumsum(0), x.gather(1, i), ...): each a
+    # primitive of ops.py or a composition of them. Those without a gradient say so.
+    # =====================================================================================
+
+    # -- trigonometric, hyperbolic, logarithms: primitives -----------------------------------
+    def sin(self): return ops.sin(self)
+    def cos(self): return ops.cos(self)
+    def tan(self): return ops.tan(self)
+    def asin(self): return ops.asin(self)
+    def acos(self): return ops.acos(self)
+    def atan(self): return ops.atan(self)
+    def atan2(self, other): return _binary(ops.atan2, self, other)
+    def sinh(self): return ops.sinh(self)
+    def cosh(self): return ops.cosh(self)
+    def log1p(self): return ops.log1p(self)
+    def expm1(self): return ops.expm1(self)
+    def log2(self): return ops.log2(self)
+    def log10(self): return ops.log10(self)
+    arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+
+    def rsqrt(self): return self ** -0.5
+    def reciprocal(self): return 1 / self
+
+    # -- rounding: zero gradient (PyTorch's), except frac's, which is 1 ----------------------
+    def sign(self):
+        """-1, 0 or 1; gradient 0, as in PyTorch."""
+        return ops.sign(self)
+
+    def floor(self):
+        """The largest whole number <= x; gradient 0, as in PyTorch."""
+        return _rounded(ops.floor, self)
+
+    def ceil(self):
+        """The smallest whole number >= x; gradient 0, as in PyTorch."""
+        return _rounded(ops.ceil, self)
+
+    def trunc(self):
+        """x with its fractional part dropped (rounded towards 0); gradient 0, as in PyTorch."""
+        return _rounded(ops.trunc, self)
+
+    def round(self, decimals: int = 0):
+        """x rounded to `decimals` places, halves to even (`tensor([0.5, 1.5]).round()` is
+        `[0., 2.]`, as in PyTorch); gradient 0, as in PyTorch."""
+        return _rounded(ops.round, self, decimals=decimals)
+
+    def frac(self):
+        """x - trunc(x), the fractional part with x's sign; gradient 1, as in PyTorch."""
+        return self - self.trunc()
+
+    fix = trunc
+
+    # -- arithmetic by name ----------------------------------------------------------------
+    def add(self, other, *, alpha=1):
+        """self + alpha * other (PyTorch's `alpha=`)."""
+        return self + (other if alpha == 1 else alpha * other)
+
+    def sub(self, other, *, alpha=1):
+        """self - alpha * other."""
+        return self - (other if alpha == 1 else alpha * other)
+
+    def mul(self, other): return self * other
+    def pow(self, exponent): return self ** exponent
+    def neg(self): return -self
+    subtract, multiply, negative = sub, mul, neg
+
+    def div(self, other, *, rounding_mode: str | None = None):
+        """self / other; `rounding_mode="trunc"` or `"floor"` rounds the quotient (gradient
+        0, as in PyTorch) and keeps integer tensors integer.
+
+        >>> import tinygrad_edu as tg
+        >>> tg.tensor([-7, 7]).div(2, rounding_mode="floor")
+        tensor([-4,  3], dtype=int64)
+        """
+        if rounding_mode not in (None, "trunc", "floor"):
+            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
+                             f"{rounding_mode!r}")
+        quotient = self / other
+        if rounding_mode is None:
+            return quotient
+        rounded = quotient.trunc() if rounding_mode == "trunc" else quotient.floor()
+        kind = np.result_type(self.array, np.asarray(unwrap(other)))
+        return rounded if kind.kind in "fc" else rounded.to(kind)
+
+    divide, true_divide = div, div
+
+    # -- products, running sums, norms -------------------------------------------------------
+    def prod(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The product of the entries (along `dim`). Computed as a tree of pairwise products,
+        log2(n) vectorised multiplications, so that zeros are exact and the gradient is the
+        chain rule's: x_j's is the product of all the other entries, also where some are 0.
+
+        >>> import tinygrad_edu as tg
+        >>> tg.tensor([[1.0, 2.0], [3.0, 4.0]]).prod(1)
+        tensor([ 2., 12.])
+        """
+        axes, keep = _reduction_args(self.ndim, dim, keepdim, axis, keepdims)
+        kept = tuple(a for a in range(self.ndim) if a not in axes)
+        shape = tuple(self.shape[a] for a in kept)
+        x = self.permute(kept + axes).reshape(shape + (-1,))
+        if x.shape[-1] == 0:  # the empty product
+            return wrap(np.prod(self.array, axis=axes, keepdims=keep))
+        while x.shape[-1] > 1:
+            half = x.shape[-1] // 2
+            pairs = x[..., :half] * x[..., half:2 * half]
+            x = cat([pairs, x[..., 2 * half:]], -1) if x.shape[-1] % 2 else pairs
+        out = x.reshape(shape)
+        return out.reshape(_kept_shape(self.shape, axes)) if keep else out
+
+    def cumsum(self, dim: int, *, dtype=None):
+        """Running sums along `dim`; the gradient is the running sum of g from the end."""
+        x = self if dtype is None else self.to(dtype)
+        if x.ndim == 0:
+            return x.reshape(1).cumsum(0).reshape(())
+        return ops.cumsum(x, axis=normalize_dim("cumsum", dim, x.ndim))
+
+    def cumprod(self, dim: int):
+        """Running products along `dim`, by the Hillis-Steele scan (out_i *= out_(i-s) for
+        s = 1, 2, 4, ...): log2(n) vectorised multiplications, exact with zeros, and
+        differentiable by the chain rule (no division by x, which fails at 0).
+
+        >>> import tinygrad_edu as tg
+        >>> tg.tensor([1.0, 2.0, 0.0, 4.0]).cumprod(0)
+        tensor([1., 2., 0., 0.])
+        """
+        if self.ndim == 0:
+            return self.clone()
+        axis = normalize_dim("cumprod", dim, self.ndim)
+        x, step = self.movedim(axis, -1), 1
+        while step < x.shape[-1]:
+            x = cat([x[..., :step], x[..., step:] * x[..., :-step]], -1)
+            step *= 2
+        return x.movedim(-1, axis)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """The p-norm over `dim` (all entries by default): `"fro"` or 2, any p > 0, inf
+        (largest |x|), -inf (smallest) and 0 (how many entries are not 0, no gradient).
+        At a zero vector the gradient is 0, as in PyTorch.
+
+        >>> import tinygrad_edu as tg
+        >>> tg.tensor([3.0, -4.0]).norm(), tg.tensor([3.0, -4.0]).norm(1)
+        (tensor(5.), tensor(7.))
+        """
+        if p == "fro":
+            p = 2
+        if not isinstance(p, (int, float)) or p < 0 and p != -math.inf:
+            raise ValueError(f"norm: p must be 'fro', a number >= 0, inf or -inf, got {p!r}")
+        if p in (math.inf, -math.inf):
+            return self.abs().amax(dim, keepdim) if p > 0 else self.abs().amin(dim, keepdim)
+        if p == 0:
+            return wrap((self.array != 0).sum(axis=dim, keepdims=keepdim).astype(self.dtype))
+        power = self * self if p == 2 else self.abs() if p == 1 else self.abs() ** p
+        total = power.sum(dim, keepdim)
+        return total if p == 1 else _root(total, p)
+
+    # -- sorting and picking ---------------------------------------------------------------------
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = True):
+        """The indices that sort x along `dim`; ties keep their order (always stable). No
+        gradient (indices are integers)."""
+        axis = normalize_dim("argsort", dim, self.ndim)
+        a = self.array.reshape(self.shape or (1,))
+        if not descending:
+            return wrap(np.argsort(a, axis, kind="stable").reshape(self.shape))
+        # descending and stable: sort the reversed array, then reverse the order back
+        order = np.flip(np.argsort(np.flip(a, axis), axis, kind="stable"), axis)
+        return wrap((a.shape[axis] - 1 - order).reshape(self.shape))
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = True):
+        """(values, indices) sorted along `dim`, ties in their order. The values are picked
+        from x by `gather`, so each one's gradient goes back to where it came from.
+
+        >>> import tinygrad_edu as tg
+        >>> tg.tensor([3.0, 1.0, 2.0]).sort(descending=True).indices
+        tensor([0, 2, 1], dtype=int64)
+        """
+        indices = self.argsort(dim, descending)
+        return MaxResult(self.gather(dim, indices) if self.ndim else self.clone(), indices)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+        """(values, indices) of the k largest (`largest=False`: smallest) entries along
+        `dim`, in order; the values' gradient goes back to where they came from."""
+        axis = normalize_dim("topk", dim, self.ndim)
+        size = self.shape[axis] if self.ndim else 1
+        if not 0 <= k <= size:
+            raise ValueError(f"topk: k={k} is out of range for a dimension of size {size}")
+        indices = self.argsort(axis, descending=largest).narrow(axis, 0, k)
+        return MaxResult(self.gather(axis, indices) if self.ndim else self.clone(), indices)
+
+    def gather(self, dim: int, index):
+        """Entries picked along `dim`: for dim 0, out[i][j] = x[index[i][j]][j]. Its VJP
+        adds each g back where its entry came from (a scatter-add; repeats add up); the
+        index gets no gradient.
+
+        >>> import tinygrad_edu as tg
+        >>> tg.tensor([[1.0, 2.0], [3.0, 4.0]]).gather(1, tg.tensor([[0, 0], [1, 0]]))
+        tensor([[1., 1.],
+                [4., 3.]])
+        """
+        index = np.asarray(unwrap(index))
+        if index.ndim != self.ndim:
+            raise ValueError(f"gather: the index has {index.ndim} dimensions and the tensor "
+                             f"{self.ndim}; they must have the same number")
+        return self[_along(normalize_dim("gather", dim, self.ndim), index)]
+
+    def scatter(self, dim: int, index, src=None, *, value=None):
+        """A copy of x with the entries `index` points at along `dim` replaced by `src` (a
+        tensor) or `value` (a number): for dim 0, out[index[i][j]][j] = src[i][j]. The
+        gradient goes to x where it was kept and to src where it was placed. Where index
+        names a position twice, the last src entry wins (PyTorch leaves it unspecified).
+
+        >>> import tinygrad_edu as tg
+        >>> tg.zeros(2, 3).scatter(1, tg.tensor([[2], [0]]), tg.tensor([[5.0], [7.0]]))
+        tensor([[0., 0., 5.],
+                [7., 0., 0.]])
+        """
+        index = np.asarray(unwrap(index))
+        src = value if src is None else src
+        position = _along(normalize_dim("scatter", dim, self.ndim), index)
+        hit = np.zeros(self.shape, dtype=bool)
+        hit[position] = True
+        if not isinstance(src, (int, float, np.generic)):
+            src = as_tensor(src)[tuple(slice(0, n) for n in index.shape)]
+            flat = np.ravel_multi_index(np.broadcast_arrays(*position), self.shape).ravel()
+            last = flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]
+            position = tuple(np.broadcast_to(p, index.shape).ravel()[last] for p in position)
+            src = ops.scatter_add(src.reshape(-1)[last], index=position, shape=self.shape)
+        return where(hit, src, self)
+
+    def index_select(self, dim: int, index):
+        """The slices at `index` (1-D) along `dim`; the gradient adds back (repeats too)."""
+        axis = normalize_dim("index_select", dim, self.ndim)
+        return self[(slice(None),) * axis + (np.asarray(unwrap(index)).reshape(-1),)]
+
+    def masked_fill(self, mask, value):
+        """x with `value` where `mask` (broadcast) is True; no gradient to x there."""
+        return where(mask, value, self)
+
+    def where(self, condition, other):
+        """x where `condition` holds, `other` elsewhere (PyTorch's `x.where(c, y)`)."""
+        return where(condition, self, other)
+
+    def maximum(self, other): return maximum(self, other)
+    def minimum(self, other): return minimum(self, other)
+
+    # -- matrix products -----------------------------------------------------------------------
+    def matmul(self, other): return matmul(self, other)
+
+    def mm(self, other):
+        """Matrix times matrix (2-D only; `matmul` broadcasts)."""
+        return matmul(*_with_dims("mm", (self, 2), (other, 2)))
+
+    def bmm(self, other):
+        """A batch of matrix products: (b, n, k) @ (b, k, m)."""
+        return matmul(*_with_dims("bmm", (self, 3), (other, 3)))
+
+    def mv(self, vec):
+        """Matrix times vector."""
+        return matmul(*_with_dims("mv", (self, 2), (vec, 1)))
+
+    def dot(self, other):
+        """The inner product of two vectors (1-D only)."""
+        return matmul(*_with_dims("dot", (self, 1), (other, 1)))
+
+    def outer(self, other):
+        """The outer product of two vectors: out[i][j] = x[i] y[j]."""
+        x, y = _with_dims("outer", (self, 1), (other, 1))
+        return x.unsqueeze(1) * y
+
+    inner, ger = dot, outer
+
+    # -- comparisons and logic: no gradient ---------------------------------------------------
+    def eq(self, other): return self == other
+    def ne(self, other): return self != other
+    def lt(self, other): return self < other
+    def le(self, other): return self <= other
+    def gt(self, other): return self > other
+    def ge(self, other): return self >= other
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+    def equal(self, other) -> bool:
+        """True if `other` has the same shape and the same values (a Python bool)."""
+        other = unwrap(other)
+        return self.shape == np.shape(other) and bool(np.all(self.array == other))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """|x - y| <= atol + rtol |y| entrywise, as a boolean tensor."""
+        return wrap(np.isclose(self.array, unwrap(other), rtol, atol, equal_nan))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        """Whether `isclose` holds everywhere (a Python bool)."""
+        return bool(np.allclose(self.array, unwrap(other), rtol, atol, equal_nan))
+
+    def logical_and(self, other): return wrap(np.logical_and(self.array, unwrap(other)))
+    def logical_or(self, other): return wrap(np.logical_or(self.array, unwrap(other)))
+    def logical_xor(self, other): return wrap(np.logical_xor(self.array, unwrap(other)))
+    def logical_not(self): return wrap(np.logical_not(self.array))
+
+    def any(self, dim=None, keepdim=False):
+        """Whether any entry (along `dim`) is not 0, as a boolean tensor."""
+        return wrap(np.any(self.array, axis=dim, keepdims=keepdim))
+
+    def all(self, dim=None, keepdim=False):
+        """Whether every entry (along `dim`) is not 0, as a boolean tensor."""
+        return wrap(np.all(self.array, axis=dim, keepdims=keepdim))
+
+    def nonzero(self, *, as_tuple: bool = False):
+        """The indices of the entries that are not 0: one row per entry (n, ndim), or with
+        `as_tuple=True` one index tensor per dimension (ready for `x[...]`)."""
+        if as_tuple:
+            return tuple(wrap(i) for i in np.nonzero(np.atleast_1d(self.array)))
+        return wrap(np.argwhere(self.array))
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False,
+               return_counts: bool = False, dim: int | None = None):
+        """The distinct values (sorted), and on request where each entry of x went
+        (`return_inverse`, in x's shape) and how often each value occurs (`return_counts`).
+
+        >>> import tinygrad_edu as tg
+        >>> tg.tensor([2, 1, 2]).unique(return_counts=True)
+        (tensor([1, 2], dtype=int64), tensor([1, 2], dtype=int64))
+        """
+        result = np.unique(self.array, return_inverse=return_inverse,
+                           return_counts=return_counts, axis=dim)
+        if not (return_inverse or return_counts):
+            return wrap(result)
+        result = list(result)
+        if return_inverse:  # numpy 1.26 flattens it, numpy 2 keeps x's shape
+            result[1] = result[1].reshape(self.shape if dim is None else -1)
+        return tuple(wrap(r) for r in result)
+
+    # -- shapes ------------------------------------------------------------------------------
+    def t(self):
+        """The transpose of a matrix (a vector or a number is returned as it is)."""
+        if self.ndim > 2:
+            raise ValueError(f"t: expects a tensor of at most 2 dimensions, got shape "
+                             f"{self.shape}; use transpose(dim0, dim1) or mT")
+        return self.transpose(0, -1)
+
+    def view_as(self, other): return self.view(other.shape)
+    def reshape_as(self, other): return self.reshape(other.shape)
+    def expand_as(self, other): return self.expand(other.shape)
+    def dim(self) -> int: return self.ndim
+    nelement = numel
+
+    def contiguous(self):
+        """x itself if its numbers lie in row-major order, else a copy that does (as in
+        PyTorch; numpy computes with any layout, so this matters only for `view`s)."""
+        return self if self.array.flags.c_contiguous else self.clone()
+
+    def unflatten(self, dim: int, sizes):
+        """Split dimension `dim` into `sizes` (one of them may be -1)."""
+        axis = normalize_dim("unflatten", dim, self.ndim)
+        return self.reshape(self.shape[:axis] + tuple(sizes) + self.shape[axis + 1:])
+
+    def repeat(self, *sizes):
+        """x repeated sizes[i] times along dimension i (numpy's `tile`; extra sizes add
+        leading dimensions): a broadcast, so the gradient sums the copies.
+
+        >>> import tinygrad_edu as tg
+        >>> tg.tensor([1.0, 2.0]).repeat(2, 2)
+        tensor([[1., 2., 1., 2.],
+                [1., 2., 1., 2.]])
+        """
+        sizes = shape_args(sizes)
+        if len(sizes) < self.ndim:
+            raise ValueError(f"repeat: {len(sizes)} sizes for a tensor of {self.ndim} "
+                             f"dimensions; give at least one per dimension")
+        shape = (1,) * (len(sizes) - self.ndim) + self.shape
+        spread = self.reshape(tuple(v for n in shape for v in (1, n)))
+        spread = spread.expand(tuple(v for r, n in zip(sizes, shape) for v in (r, n)))
+        return spread.reshape(tuple(r * n for r, n in zip(sizes, shape)))
+
+    def tile(self, *dims):
+        """Like `repeat`, but fewer sizes than dimensions repeat the last ones."""
+        dims = shape_args(dims)
+        return self.repeat((1,) * (self.ndim - len(dims)) + dims)
+
+    def movedim(self, source, destination):
+        """The dimensions `source` moved to the positions `destination`, the others keeping
+        their order."""
+        source = [normalize_dim("movedim", d, self.ndim) for d in _ints(source)]
+        target = [normalize_dim("movedim", d, self.ndim) for d in _ints(destination)]
+        if len(source) != len(target):
+            raise ValueError(f"movedim: {len(source)} source and {len(target)} destination "
+                             f"dimensions")
+        order = [d for d in range(self.ndim) if d not in source]
+        for to, d in sorted(zip(target, source)):
+            order.insert(to, d)
+        return self.permute(order)
+
+    moveaxis = movedim
+
+    def narrow(self, dim: int, start: int, length: int):
+        """The entries start, ..., start + length - 1 along `dim`, as a view."""
+        axis = normalize_dim("narrow", dim, self.ndim)
+        size = self.shape[axis]
+        start = start + size if start < 0 else start
+        if not 0 <= start <= start + length <= size:
+            raise IndexError(f"narrow: entries {start} to {start + length - 1} do not fit "
+                             f"in dimension {dim} of size {size}")
+        return self[(slice(None),) * axis + (slice(start, start + length),)]
+
+    def split(self, split_size_or_sections, dim: int = 0):
+        """Pieces along `dim`: of `split_size` each (the last may be smaller), or of the
+        listed sizes, which must add up to the dimension's size."""
+        axis = normalize_dim("split", dim, self.ndim)
+        size, sizes = self.shape[axis], split_size_or_sections
+        if isinstance(sizes, int):
+            if sizes <= 0:
+                raise ValueError(f"split: split_size must be positive, got {sizes}")
+            sizes = [min(sizes, size - start) for start in range(0, size, sizes)] or [0]
+        if sum(sizes) != size:
+            raise ValueError(f"split: sizes {list(sizes)} do not add up to {size}")
+        starts = np.cumsum([0, *sizes[:-1]])
+        return tuple(self.narrow(axis, int(s), n) for s, n in zip(starts, sizes))
+
+    def chunk(self, chunks: int, dim: int = 0):
+        """`chunks` pieces (or fewer) of equal size along `dim`, the last maybe smaller."""
+        if chunks <= 0:
+            raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+        size = self.shape[normalize_dim("chunk", dim, self.ndim)]
+        return self.split(max(math.ceil(size / chunks), 1), dim)
+
+    def roll(self, shifts, dims=None):
+        """Entries shifted by `shifts` along `dims` (all entries, flattened, if none), the
+        ones pushed off the end coming back at the start."""
+        if dims is None:
+            return self.flatten().roll(shifts, 0).reshape(self.shape)
+        x = self
+        for shift, dim in zip(_ints(shifts), _ints(dims), strict=True):
+            axis = normalize_dim("roll", dim, self.ndim)
+            size = x.shape[axis]
+            shift = shift % size if size else 0
+            if shift:
+                x = cat([x.narrow(axis, size - shift, shift), x.narrow(axis, 0, size - shift)],
+                        axis)
+        return x
+
+    def flip(self, *dims):
+        """The order of the entries reversed along `dims`."""
+        axes = {normalize_dim("flip", d, self.ndim) for d in shape_args(dims)}
+        return self[tuple(slice(None, None, -1) if a in axes else slice(None)
+                          for a in range(self.ndim))]
 
 
 def _check_recordable(name: str, t: Tensor) -> None:
@@ -748,3 +1199,58 @@ def _index_part(i):
     return i
 
 
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers of the math and shape methods
+# ---------------------------------------------------------------------------------------
+
+def _rounded(op, x: Tensor, **params) -> Tensor:
+    """A rounding primitive on a float tensor; an integer tensor is already whole."""
+    return op(x, **params) if x.dtype.kind in "fc" else wrap(x.array.copy())
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if a in axes else n for a, n in enumerate(shape))
+
+
+def _root(total: Tensor, p: float) -> Tensor:
+    """total ** (1 / p) with gradient 0 where total is 0 (the norm of a zero vector), as in
+    PyTorch, instead of inf * 0 = NaN: the root's branch sees 1 there, and `where` sends
+    it no gradient."""
+    positive = total.array > 0
+    return where(positive, where(positive, total, 1) ** (1 / p), 0)
+
+
+def _along(axis: int, index: np.ndarray) -> tuple:
+    """The numpy index that picks, for each position of `index`, the entry index[...]
+    along `axis` and the same position along the others (gather's rule)."""
+    return tuple(index if a == axis else
+                 np.arange(n).reshape([-1 if b == a else 1 for b in range(index.ndim)])
+                 for a, n in enumerate(index.shape))
+
+
+def _with_dims(name: str, *pairs) -> list[Tensor]:
+    """The operands as tensors, checked to have the dimensions the operation wants."""
+    tensors = []
+    for value, ndim in pairs:
+        t = as_tensor(value)
+        if t.ndim != ndim:
+            raise ValueError(f"{name}: expects {ndim}-D operands, got shape {t.shape}")
+        tensors.append(t)
+    return tensors
+
+
+def _ints(value) -> tuple[int, ...]:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def _clip_by_tensors(x: Tensor, low, high) -> Tensor:
+    """min(max(x, low), high) by `where`, as PyTorch defines it (where low > high, high
+    wins): the gradient goes to x inside [low, high], bounds included, and to the bound
+    that x crosses."""
+    if low is not None:
+        x = where(x.array < unwrap(low), low, x)
+    if high is not None:
+        x = where(x.array > unwrap(high), high, x)
+    return x
