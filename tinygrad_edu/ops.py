@@ -285,9 +285,9 @@ where = Primitive("where", np.where,
                    lambda g, out, c, x, y: where(c, 0, g),
                    formulas=("", "where(c, g, 0)", "where(c, 0, g)"), saves=("", "c", "c"))
 
-# A copy in new memory (clone); the gradient passes unchanged
+# A copy in new memory (clone; with order="C", in row-major order); the gradient passes
 copy = Primitive("copy", np.copy,
-                 lambda g, out, x: g,
+                 lambda g, out, x, order="K": g,
                  formulas=("g",), saves=("",))
 
 # A change of dtype; the gradient is cast back

@@ -793,7 +793,7 @@ class Tensor:
     def contiguous(self):
         """x itself if its numbers lie in row-major order, else a copy that does (as in
         PyTorch; numpy computes with any layout, so this matters only for `view`s)."""
-        return self if self.array.flags.c_contiguous else self.clone()
+        return self if self.array.flags.c_contiguous else ops.copy(self, order="C")
 
     def unflatten(self, dim: int, sizes):
         """Split dimension `dim` into `sizes` (one of them may be -1)."""
