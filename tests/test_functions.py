@@ -132,6 +132,7 @@ def test_top_level_reductions_take_dim_keepdim_and_axis_keepdims():
     same(tg.argmax(x), 1) and same(tg.argmin(x, dim=1), [0, 1])
     same(tg.prod(x, 1), [5, 8])
     same(tg.std(tg.tensor([1.0, 2.0, 3.0, 4.0])), [1.2910])
+    same(tg.std(tg.tensor([1.0, 2.0, 3.0, 4.0]), unbiased=False), [1.1180])
     same(tg.var(x, 0), [4.5, 4.5])
     same(tg.logsumexp(tg.tensor([0.0, 0.0]), 0), math.log(2))
 

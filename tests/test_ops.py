@@ -551,15 +551,19 @@ def tensor_clamps(draw):
         {"which": which}
 
 
-def clamp_by(x, bound_a, bound_b=None, *, which):
-    low, high = (bound_a, bound_b) if which == "both" else \
+def _bounds(bound_a, bound_b, which):
+    """(min, max) from the drawn bounds: both, or one of them as min or as max."""
+    return (bound_a, bound_b) if which == "both" else \
         (bound_a, None) if which == "min" else (None, bound_a)
+
+
+def clamp_by(x, bound_a, bound_b=None, *, which):
+    low, high = _bounds(bound_a, bound_b, which)
     return x.clamp(min=low, max=high)
 
 
 def clamp_reference(x, bound_a, bound_b=None, *, which):
-    low, high = (bound_a, bound_b) if which == "both" else \
-        (bound_a, None) if which == "min" else (None, bound_a)
+    low, high = _bounds(bound_a, bound_b, which)
     x = x if low is None else np.maximum(x, low)
     return x if high is None else np.minimum(x, high)
 

@@ -309,15 +309,21 @@ class Tensor:
         axes, keep = _reduction_args(self.ndim, dim, keepdim, axis, keepdims)
         return ops.sum(self, axis=axes, keepdims=keep) / _count(self.shape, axes)
 
-    def var(self, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
-        """Variance with PyTorch's default `correction=1` (numpy's `ddof`)."""
+    def var(self, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None,
+            keepdims=None):
+        """Variance with PyTorch's default `correction=1` (numpy's `ddof`); PyTorch's older
+        `unbiased=False` is `correction=0`."""
+        if unbiased is not None:
+            correction = int(unbiased)
         axes, keep = _reduction_args(self.ndim, dim, keepdim, axis, keepdims)
         centred = self - self.mean(axis=axes, keepdims=True)
         return (centred * centred).sum(axis=axes, keepdims=keep) / \
             max(_count(self.shape, axes) - correction, 0)
 
-    def std(self, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
-        return self.var(dim, keepdim, correction=correction, axis=axis, keepdims=keepdims) ** 0.5
+    def std(self, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None,
+            keepdims=None):
+        return self.var(dim, keepdim, correction=correction, unbiased=unbiased, axis=axis,
+                        keepdims=keepdims) ** 0.5
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """Full max, or with `dim` (PyTorch) the pair (values, indices); with `axis` (numpy)
@@ -941,7 +947,8 @@ def register_backward(walk: Callable) -> None:
 
 
 class MaxResult(NamedTuple):
-    """What `max(dim)`/`min(dim)` return, as in PyTorch: values and the indices."""
+    """What `max(dim)`/`min(dim)`, `sort` and `topk` return, as in PyTorch: values and
+    the indices."""
     values: Tensor
     indices: Tensor
 
