@@ -6,6 +6,8 @@ inputs (domain, shapes, broadcasting pairs for elementwise ops), how to call it,
 reference for its forward. `test_every_primitive_has_a_spec` finds the primitives by
 introspection, so a new primitive without a spec fails the suite. `COMPOSITIONS` does the
 same for the functions of nn/functional.py and the Tensor methods built from primitives.
+`MATH_SPECS` and `MATH_COMPOSITIONS` do the same for PyTorch's further math (sin ...
+einsum), checked on fewer drawn inputs each.
 
 Only the float arrays a spec draws are differentiated; everything else it draws (axes, an
 index, a boolean condition, an exponent number) is a parameter. gradcheck weights the
@@ -23,7 +25,7 @@ from typing import get_type_hints
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -821,7 +823,7 @@ def _in(low: float, high: float) -> st.SearchStrategy:
     return unary(min_value=low, max_value=high)
 
 
-SPECS.update({
+MATH_SPECS: dict[str, Spec] = {
     "sin": Spec(unary(), lambda x: x.sin(), np.sin, "sin"),
     "cos": Spec(unary(), lambda x: x.cos(), np.cos, "cos"),
     "tan": Spec(_in(-1.3, 1.3), lambda x: x.tan(), np.tan, "tan"),
@@ -849,9 +851,9 @@ SPECS.update({
                   lambda x, decimals: np.round(x, decimals), "round"),
     "cumsum": Spec(dims(), lambda x, dim: x.cumsum(dim), lambda x, dim: np.cumsum(x, dim),
                    "cumsum"),
-})
+}
 
-COMPOSITIONS.update({
+MATH_COMPOSITIONS: dict[str, Spec] = {
     "rsqrt": Spec(_no_params(tst.positive_arrays().map(lambda x: (x,))), lambda x: x.rsqrt(),
                   lambda x: 1 / np.sqrt(x)),
     "reciprocal": Spec(unary(away_from=0.0, margin=0.5), lambda x: x.reciprocal(),
@@ -909,9 +911,10 @@ COMPOSITIONS.update({
                           x.shape[:dim % x.ndim] + tuple(sizes) + x.shape[dim % x.ndim + 1:])),
     "t": Spec(_no_params(tst.arrays(tst.shapes(max_dims=2)).map(lambda x: (x,))),
               lambda x: x.t(), np.transpose),
-})
+}
 
 CASES = {**SPECS, **COMPOSITIONS}
+MATH_CASES = {**MATH_SPECS, **MATH_COMPOSITIONS}
 
 
 def primitive_names() -> set[str]:
@@ -931,7 +934,7 @@ def primitive_names() -> set[str]:
 def test_every_primitive_has_a_spec():
     names = primitive_names()
     assert {"add", "matmul", "getitem", "cat"} <= names  # the introspection sees them
-    specified = {spec.primitive for spec in SPECS.values()}
+    specified = {spec.primitive for spec in (*SPECS.values(), *MATH_SPECS.values())}
     assert names - specified == set(), f"primitives without a spec: {names - specified}"
     assert specified - names == set(), f"specs of unknown primitives: {specified - names}"
 
@@ -970,6 +973,19 @@ def wanted_dtype(expected: np.ndarray, arrays, params: dict) -> np.dtype:
 @pytest.mark.parametrize("spec", CASES.values(), ids=CASES.keys())
 @given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]))
 def test_forward_gradcheck_gradgradcheck(spec, data, dtype):
+    check_case(spec, data, dtype)
+
+
+# PyTorch's math surface: the same checks on fewer drawn inputs (most of these entries are
+# simple compositions), to keep their share of CI's time small
+@pytest.mark.parametrize("spec", MATH_CASES.values(), ids=MATH_CASES.keys())
+@settings(max_examples=20)
+@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]))
+def test_math_surface_forward_gradcheck_gradgradcheck(spec, data, dtype):
+    check_case(spec, data, dtype)
+
+
+def check_case(spec: Spec, data, dtype) -> None:
     arrays, params = data.draw(spec.inputs)
     check_forward(spec, arrays, params, dtype)
     f = lambda *xs: spec.call(*xs, **params)
