@@ -54,10 +54,10 @@ def test_retain_graph_keeps_the_graph_for_a_second_backward():
     x, v = f64(4), rng.standard_normal(4)
     y = (x.exp() * v).sum()
     y.backward(retain_graph=True)
-    assert y.grad_fn.inputs is not None
+    assert y.node.inputs is not None
     y.backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(x.numpy()) * v)
-    assert y.grad_fn.inputs is None
+    assert y.node.inputs is None
 
 
 def test_create_graph_makes_the_gradient_differentiable():
@@ -145,7 +145,7 @@ def test_no_grad_records_nothing_and_enable_grad_records_again():
         assert not tg.is_grad_enabled()
     assert tg.is_grad_enabled()
     assert not y.requires_grad and y.grad_fn is None and inner.grad_fn is None
-    assert z.requires_grad and z.grad_fn.op.name == "mul"
+    assert z.requires_grad and z.node.op.name == "mul"
 
 
 def test_no_grad_and_enable_grad_as_decorators():
@@ -211,7 +211,7 @@ def test_saved_tensors_are_freed_after_backward():
     x, y, hidden, hidden_array = _graph_with_intermediate()
     assert hidden() is not None and hidden_array() is not None  # held by the graph
     y.backward()
-    assert y.grad_fn.inputs is None
+    assert y.node.inputs is None
     assert hidden() is None and hidden_array() is None
 
 
@@ -245,7 +245,7 @@ def test_python_and_numpy_scalars_keep_the_tensor_dtype(number):
 def test_gradients_have_the_dtype_of_their_tensor():
     x32 = tg.tensor([1.0, 2.0], requires_grad=True)
     x64 = tg.Tensor(np.array([[1.0], [3.0]]), requires_grad=True)
-    (x32 @ x64).sum().backward()  # a float64 result from a float32 and a float64 input
+    (x32 * x64).sum().backward()  # a float64 result from a float32 and a float64 input
     assert x32.grad.dtype == np.float32 and x64.grad.dtype == np.float64
     y64 = tg.Tensor(np.array([0.5, 1.5]), requires_grad=True)
     y64.to(tg.float32).sum().backward()
@@ -280,7 +280,7 @@ def composed_sigmoid(x: tg.Tensor) -> tg.Tensor:
 def test_fused_sigmoid_vjp_equals_autodiff_of_its_definition(data):
     x = data.draw(tst.tensors(min_value=-20.0, max_value=20.0))
     v, w = data.draw(tst.array_tuples((x.shape, x.shape)))
-    assert x.sigmoid().grad_fn.op.name == "sigmoid"  # the fused primitive, one node
+    assert x.sigmoid().node.op.name == "sigmoid"  # the fused primitive, one node
     fused = tg.grad(x.sigmoid(), x, grad_outputs=[v], create_graph=True)[0]
     composed = tg.grad(composed_sigmoid(x), x, grad_outputs=[v], create_graph=True)[0]
     # out (1 - out) loses relative precision where out rounds near 1 (as PyTorch's does),

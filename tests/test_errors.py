@@ -118,8 +118,9 @@ def test_item_of_a_multi_element_tensor():
         x3().item()
 
 
-def test_item_assignment():
-    with pytest.raises(TypeError, match="does not support item assignment"):
+def test_item_assignment_on_a_leaf_that_requires_grad():
+    with pytest.raises(RuntimeError, match="setitem: a leaf tensor that requires grad cannot "
+                                           "be changed in place while grad mode is on"):
         x3()[0] = 5.0
 
 

@@ -14,10 +14,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "tinygrad_edu"
 # Each module may import, at module level, only from earlier layers, or from modules of its
 # own group (a subpackage such as `nn` or `viz`), as long as that makes no circle.
 LAYERS = [
-    ["grad_mode"],
+    ["grad_mode", "dtypes", "device", "generator"],
     ["primitive"],
-    ["ops"],
+    ["ops", "grad_fn"],
     ["tensor"],
+    ["autograd_function"],
     ["autograd", "creation", "files", "functions"],
     ["nn.convolution", "nn.losses", "nn.normalization"],
     ["nn.functional"],

@@ -165,6 +165,25 @@ def scatter_adds(draw):
     return (draw(tst.arrays(g_shape)),), {"index": index, "shape": shape}
 
 
+@st.composite
+def setitems(draw):
+    """x, an index that selects no entry twice (basic indices, boolean masks), and a value
+    of the selected shape or of a shape that broadcasts to it."""
+    x = draw(tst.arrays())
+    index = draw(st.one_of(hnp.basic_indices(x.shape, allow_newaxis=True),
+                           hnp.arrays(np.bool_, x.shape[:draw(st.integers(0, x.ndim))])))
+    selected = np.zeros(x.shape)[index].shape
+    v = draw(tst.arrays(selected[draw(st.integers(0, len(selected))):]))
+    return (x, v), {"index": index}
+
+
+def assigned(x, v, index):
+    """A clone of x with x[index] = v, by item assignment (recorded as `setitem`)."""
+    out = x.clone() if isinstance(x, tg.Tensor) else x.copy()
+    out[index] = v
+    return out
+
+
 def scatter_add_reference(g, index, shape):
     """Independent of np.add.at: the flat positions that `index` selects, counted by
     bincount with g as weights (a position selected twice receives both values)."""
@@ -713,6 +732,7 @@ SPECS: dict[str, Spec] = {
     "scatter_add": Spec(scatter_adds(),
                         lambda g, index, shape: ops.scatter_add(g, index=index, shape=shape),
                         scatter_add_reference, "scatter_add"),
+    "setitem": Spec(setitems(), assigned, assigned, "setitem"),
     "cat": Spec(concatenations(), lambda *xs, dim: tg.cat(xs, dim),
                 lambda *xs, dim: np.concatenate(xs, axis=dim), "cat"),
     "matmul": Spec(matmul_operands(), lambda x, y: x @ y, np.matmul, "matmul"),
@@ -952,7 +972,7 @@ def check_forward(spec: Spec, arrays, params: dict, dtype) -> None:
     out = spec.call(*_tensors(arrays, requires_grad=True), **params)
     expected = np.asarray(spec.reference(*arrays, **params))
     if spec.primitive is not None:
-        assert out.grad_fn is not None and out.grad_fn.op.name == spec.primitive
+        assert out.node is not None and out.node.op.name == spec.primitive
     assert out.shape == expected.shape and out.dtype == wanted_dtype(expected, arrays, params)
     tolerance = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(out.numpy(), expected, rtol=tolerance, atol=tolerance)
@@ -961,10 +981,14 @@ def check_forward(spec: Spec, arrays, params: dict, dtype) -> None:
 def wanted_dtype(expected: np.ndarray, arrays, params: dict) -> np.dtype:
     """numpy 2's dtype for the result: that of the float inputs and float array parameters
     promoted together (dtypes alone, so numpy 1.26's value-based rule for 0-d arrays does
-    not enter), or the reference's own for a cast and for non-float results."""
+    not enter), or the reference's own for a cast and for non-float results. A 0-d array
+    parameter does not widen inputs with dimensions (PyTorch's promotion: a 0-d float64
+    beside a float32 vector gives float32, beside a 0-d float32 float64)."""
     if "dtype" in params or expected.dtype.kind != "f":
         return expected.dtype
-    extra = [p.dtype for p in params.values() if isinstance(p, np.ndarray) and p.dtype.kind == "f"]
+    extra = [p.dtype for p in params.values()
+             if isinstance(p, np.ndarray) and p.dtype.kind == "f"
+             and (p.ndim or all(a.ndim == 0 for a in arrays))]
     return np.result_type(*(a.dtype for a in arrays), *extra)
 
 

@@ -9,22 +9,66 @@
 (2, 3)
 """
 
-from . import data, functions, nn, ops, optim, utils, viz
+from . import autograd, data, functions, nn, ops, optim, utils, viz
 from .autograd import grad, hessian, jacobian
 from .creation import (
     arange,
+    as_tensor,
+    bernoulli,
+    empty,
+    empty_like,
     eye,
+    from_numpy,
     full,
-    manual_seed,
+    full_like,
+    linspace,
+    logspace,
+    multinomial,
+    normal,
     ones,
     ones_like,
     rand,
+    rand_like,
+    randint,
+    randint_like,
     randn,
+    randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
 )
+from .device import (
+    accelerator,
+    backends,
+    cuda,
+    device,
+    get_default_device,
+    set_default_device,
+)
+from .dtypes import (
+    bool_,
+    double,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from .dtypes import bool_ as bool  # noqa: A004 (PyTorch's names shadow the builtins here)
+from .dtypes import float_ as float  # noqa: A004
+from .dtypes import int_ as int  # noqa: A004
 from .functions import *  # noqa: F403 (torch.sin, torch.max, ...: see functions.py)
+from .generator import Generator, manual_seed
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .nn.functional import (
     binary_cross_entropy,
@@ -39,26 +83,31 @@ from .nn.functional import (
 from .serialization import load, save
 from .tensor import (
     Tensor,
-    bool_,
     cat,
-    float32,
-    float64,
-    int64,
+    is_floating_point,
+    is_tensor,
     matmul,
     maximum,
     minimum,
+    result_type,
     stack,
     where,
 )
 from .testing import gradcheck, gradgradcheck
 
 __all__ = [
-    "Tensor", "arange", "binary_cross_entropy", "binary_cross_entropy_with_logits", "bool_",
-    "cat", "data", "enable_grad", "eye", "float32", "float64", "full", "grad", "gradcheck",
-    "gradgradcheck", "hessian", "int64", "is_grad_enabled", "jacobian", "load",
-    "log_softmax", "logsumexp", "manual_seed", "matmul", "maximum", "minimum", "nn",
-    "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "save",
-    "set_grad_enabled", "sigmoid", "softmax", "stack", "tanh", "tensor", "utils", "viz",
-    "where", "zeros", "zeros_like",
+    "Generator", "Tensor", "accelerator", "arange", "as_tensor", "autograd", "backends",
+    "bernoulli", "binary_cross_entropy", "binary_cross_entropy_with_logits", "bool", "bool_",
+    "cat", "cuda", "data", "device", "double", "empty", "empty_like", "enable_grad", "eye",
+    "float", "float16", "float32", "float64", "from_numpy", "full", "full_like",
+    "get_default_device", "get_default_dtype", "grad", "gradcheck", "gradgradcheck", "half",
+    "hessian", "int", "int8", "int16", "int32", "int64", "is_floating_point",
+    "is_grad_enabled", "is_tensor", "jacobian", "linspace", "load", "log_softmax",
+    "logspace", "logsumexp", "long", "manual_seed", "matmul", "maximum", "minimum",
+    "multinomial", "nn", "no_grad", "normal", "ones", "ones_like", "ops", "optim",
+    "promote_types", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
+    "randperm", "relu", "result_type", "save", "set_default_device", "set_default_dtype",
+    "set_grad_enabled", "short", "sigmoid", "softmax", "stack", "tanh", "tensor", "uint8",
+    "utils", "viz", "where", "zeros", "zeros_like",
 ]
 __all__ += functions.__all__

@@ -19,11 +19,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .autograd_function import Function, FunctionCtx
 from .grad_mode import thread_state
 from .primitive import Node, clock
 from .tensor import Tensor, as_tensor, register_backward, stack, wrap
 
 Gradient = Tensor | np.ndarray  # an array, or a Tensor when the walk is recorded
+
+__all__ = ["Function", "FunctionCtx", "backward", "grad", "hessian", "jacobian"]
 
 # ---------------------------------------------------------------------------------------
 # The backward walk
@@ -210,12 +213,20 @@ def _as_list(tensors) -> list:
     return [tensors] if isinstance(tensors, Tensor) else list(tensors)
 
 
-def backward(tensor: Tensor, gradient=None, retain_graph: bool = False,
+def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
              create_graph: bool = False) -> None:
-    """Accumulate d(tensor)/d(leaf) into `.grad` of every leaf that requires grad.
+    """Accumulate d(tensor)/d(leaf) into `.grad` of every leaf that requires grad, for
+    one tensor or each of a sequence (PyTorch's `torch.autograd.backward`).
 
     The implementation of `Tensor.backward`; see there.
     """
+    if not isinstance(tensors, Tensor):
+        grads = [None] * len(tensors) if grad_tensors is None else grad_tensors
+        for i, (t, g) in enumerate(zip(tensors, grads)):
+            keep = retain_graph or create_graph or i < len(tensors) - 1
+            backward(t, g, keep, create_graph)
+        return
+    tensor, gradient, retain_graph = tensors, grad_tensors, bool(retain_graph)
     if not tensor.requires_grad:
         raise RuntimeError("backward: the tensor does not require grad and has no graph "
                            "(was it computed under no_grad(), or from data only?)")

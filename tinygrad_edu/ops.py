@@ -371,6 +371,22 @@ scatter_add = Primitive("scatter_add", _scatter_add,
                         formulas=("g[index]",), saves=("",))
 
 
+def _setitem(x: np.ndarray, v, index) -> np.ndarray:
+    out = x.copy()  # a new array: the recorded graph keeps x as it was
+    out[index] = v
+    return out
+
+
+# x with x[index] = v (item assignment recorded in a graph): the entries that were
+# overwritten send no gradient to x; v receives g at the index, summed over the entries
+# it was broadcast to
+setitem = Primitive("setitem", _setitem,
+                    lambda g, out, x, v, index: setitem(g, 0, index=index),
+                    lambda g, out, x, v, index: sum_to(getitem(g, index=index), v.shape),
+                    formulas=("g with zeros at the index", "g[index] summed to v's shape"),
+                    saves=("", "v"))
+
+
 def _slice_of_input(k: int):
     def vjp(g, out, *inputs, axis):
         start = builtins.sum(x.shape[axis] for x in inputs[:k])

@@ -21,7 +21,24 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import generator as rng
 from . import ops
+from .device import CPU, check_device, is_device_name, unavailable
+from .dtypes import (
+    as_dtype,
+    bool_,
+    category,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int16,
+    int32,
+    int64,
+    promoted,
+    true_division_dtype,
+)
+from .grad_fn import BackwardFunction
 from .grad_mode import thread_state
 from .primitive import (
     VersionCounter,
@@ -31,9 +48,6 @@ from .primitive import (
     shared_counter,
     unwrap,
 )
-
-float32, float64 = np.float32, np.float64
-int64, bool_ = np.int64, np.bool_
 
 Scalar = int | float | bool
 
@@ -101,9 +115,23 @@ class Tensor:
         return self.node is None
 
     @property
-    def grad_fn(self):
-        """The node that made this tensor (None for leaves and constants)."""
-        return self.node
+    def grad_fn(self) -> BackwardFunction | None:
+        """The step of the backward pass that made this tensor, as PyTorch shows it
+        (`MulBackward0`, with `next_functions`); None for leaves and constants. The
+        engine's own record, which the pictures draw, is `node`."""
+        return None if self.node is None else BackwardFunction(self.node)
+
+    @property
+    def device(self):
+        """Always the CPU: tinygrad_edu computes with numpy (see `tg.device`)."""
+        return CPU
+
+    def is_floating_point(self) -> bool:
+        return category(self.dtype) == 2
+
+    def element_size(self) -> int:
+        """Bytes per entry (4 for float32)."""
+        return self.array.itemsize
 
     def size(self, dim: int | None = None):
         return self.shape if dim is None else self.shape[dim]
@@ -175,25 +203,102 @@ class Tensor:
     def tolist(self):
         return self.array.tolist()
 
-    def to(self, dtype) -> Tensor:
-        """This tensor in another dtype (differentiable: the gradient is cast back)."""
-        dtype = as_dtype(dtype)
-        return self if dtype == self.dtype else ops.cast(self, dtype=dtype)
+    def to(self, *args, dtype=None, device=None, copy: bool = False,
+           non_blocking: bool = False) -> Tensor:
+        """This tensor in another dtype, as PyTorch's `to(dtype)`, `to(device)`,
+        `to(other_tensor)` or `to(device, dtype)`; differentiable (the gradient is cast
+        back). Devices other than the CPU raise: see `tg.device`.
 
-    astype = to
+        >>> import tinygrad_edu as tg
+        >>> tg.tensor([1, 2]).to("cpu", tg.float64)
+        tensor([1., 2.], dtype=float64)
+        """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif is_device_name(arg):
+                check_device(arg)
+            else:
+                dtype = arg
+        check_device(device)
+        dtype = self.dtype if dtype is None else as_dtype(dtype)
+        if dtype != self.dtype:
+            return ops.cast(self, dtype=dtype)
+        return self.clone() if copy else self
 
-    def float(self) -> Tensor:
-        return self.to(float32)
+    def astype(self, dtype) -> Tensor:
+        """numpy's name for `to(dtype)`."""
+        return self.to(dtype)
 
-    def double(self) -> Tensor:
-        return self.to(float64)
+    def type(self, dtype=None):
+        """With no argument, PyTorch's name of the type ("torch.FloatTensor"); with a
+        dtype (or such a name), this tensor in that dtype."""
+        if dtype is None:
+            return _TYPE_NAMES.get(self.dtype, f"torch.{self.dtype}")
+        return self.to(_TYPE_DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
+
+    def float(self) -> Tensor: return self.to(float32)
+    def double(self) -> Tensor: return self.to(float64)
+    def half(self) -> Tensor: return self.to(float16)
+    def long(self) -> Tensor: return self.to(int64)
+    def int(self) -> Tensor: return self.to(int32)
+    def short(self) -> Tensor: return self.to(int16)
+    def bool(self) -> Tensor: return self.to(bool_)
+
+    def cpu(self) -> Tensor:
+        """This tensor (it is on the CPU already)."""
+        return self
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None,
+                 requires_grad: bool = False) -> Tensor:
+        """A new tensor of `size` filled with `fill_value`, of this tensor's dtype unless
+        `dtype` says otherwise (PyTorch's `new_*` family)."""
+        check_device(device)
+        dtype = self.dtype if dtype is None else as_dtype(dtype)
+        return Tensor(np.full(shape_args((size,)), fill_value, dtype=dtype),
+                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size, **options) -> Tensor:
+        return self.new_full(shape_args(size), 0, **options)
+
+    def new_ones(self, *size, **options) -> Tensor:
+        return self.new_full(shape_args(size), 1, **options)
+
+    new_empty = new_zeros  # PyTorch leaves the memory unset; here it holds zeros
+
+    def new_tensor(self, data, *, dtype=None, device=None,
+                   requires_grad: bool = False) -> Tensor:
+        check_device(device)
+        return Tensor(to_array(data, self.dtype if dtype is None else dtype, copy=True),
+                      requires_grad=requires_grad)
+
+    def cuda(self, device=None) -> Tensor:
+        raise unavailable("cuda")
+
+    # -- Python's protocols: float(t), int(t), range(t), classes[t], f"{loss:.3f}" -----------
+    def __float__(self) -> float: return float(self.item())
+    def __int__(self) -> int: return int(self.item())
+
+    def __index__(self) -> int:
+        """An integer tensor of one element used as an index (`range(t)`, `names[t]`)."""
+        if category(self.dtype) != 1 or self.array.size != 1:
+            raise TypeError(f"__index__: only integer tensors of a single element can be "
+                            f"converted to an index, got dtype {self.dtype} and shape "
+                            f"{self.shape}")
+        return int(self.array.item())
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (`f"{loss:.3f}"`), as in PyTorch."""
+        return format(self.item(), spec) if self.ndim == 0 else object.__format__(self, spec)
 
     def __repr__(self) -> str:
         body = np.array2string(self.array, separator=", ", prefix="tensor(",
                                precision=4, suppress_small=True)
-        extras = [] if self.dtype == float32 else [f"dtype={self.dtype}"]
+        # like PyTorch, name the dtype unless it is the default float, int64 or bool
+        shown = self.dtype not in (get_default_dtype(), int64, bool_)
+        extras = [f"dtype={self.dtype}"] if shown else []
         if self.node is not None:
-            extras.append(f"grad_fn=<{self.node.op.name}>")
+            extras.append(f"grad_fn=<{BackwardFunction(self.node).name()}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name:
@@ -206,9 +311,21 @@ class Tensor:
                              f"value; use t.numpy().all() or t.numpy().any()")
         return bool(self.array)
 
-    def __setitem__(self, index, value):
-        raise TypeError("Tensor does not support item assignment (it would silently break "
-                        "gradients); build a new tensor with tg.where, tg.cat or indexing")
+    def __setitem__(self, index, value) -> None:
+        """`t[0] = 1`, `t[:, 1] = 0`, `t[mask] = other`: a change in place (its version is
+        bumped). On a tensor in a graph it is recorded, as the primitive `setitem`, whose
+        VJP sends g to the rest of t and g[index] to the value."""
+        self._assign("setitem", _index(index), value)
+
+    def _assign(self, name: str, index, value) -> Tensor:
+        if _records(self, value):
+            return self._in_place(name, lambda t, v: ops.setitem(t, v, index=index), value)
+        try:
+            self.array[index] = unwrap(value)
+        except (IndexError, ValueError, TypeError) as error:
+            raise type(error)(f"{name}: {error} (tensor of shape {self.shape})") from None
+        shared_counter(self).bump()
+        return self
 
     __hash__ = object.__hash__  # comparisons return tensors, so hash by identity
 
@@ -222,6 +339,77 @@ class Tensor:
         """Set every entry to 0 in place, as PyTorch's `zero_` (e.g. `w.grad.zero_()`)."""
         return self._in_place("zero_", lambda t: ops.where(False, t, 0))
 
+    # PyTorch's in-place methods: each is its out-of-place operation, stored by `_in_place`
+    def add_(self, other, *, alpha=1): return self._in_place("add_", _plus, other, alpha)
+    def sub_(self, other, *, alpha=1): return self._in_place("sub_", _plus, other, -alpha)
+    def mul_(self, other): return self._in_place("mul_", Tensor.__mul__, other)
+    def div_(self, other): return self._in_place("div_", Tensor.__truediv__, other)
+    def pow_(self, exponent): return self._in_place("pow_", Tensor.__pow__, exponent)
+    def exp_(self): return self._in_place("exp_", Tensor.exp)
+    def log_(self): return self._in_place("log_", Tensor.log)
+    def sqrt_(self): return self._in_place("sqrt_", Tensor.sqrt)
+    def neg_(self): return self._in_place("neg_", Tensor.__neg__)
+    def abs_(self): return self._in_place("abs_", Tensor.abs)
+
+    def clamp_(self, min=None, max=None) -> Tensor:
+        return self._in_place("clamp_", lambda t: t.clip(min, max))
+
+    clip_ = clamp_
+
+    def fill_(self, value) -> Tensor:
+        """Set every entry to `value` (a number or a 0-d tensor, which gets the gradient)."""
+        return self._in_place("fill_", _filled_with, self._own_kind(value))
+
+    def copy_(self, src) -> Tensor:
+        """Copy `src` (broadcast, cast to this tensor's dtype) into this tensor's memory;
+        the gradient goes to src, as in PyTorch."""
+        return self._in_place("copy_", _filled_with, as_tensor(src).to(self.dtype))
+
+    def masked_fill_(self, mask, value) -> Tensor:
+        """Set the entries where `mask` is True (broadcast) to `value`."""
+        mask = unwrap(mask)
+        return self._in_place("masked_fill_", lambda t, v: where(mask, v, t),
+                              self._own_kind(value))
+
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator=None) -> Tensor:
+        """Fill with draws from U(from_, to), from `generator` or the default one."""
+        values = rng.uniform(self.shape, self._float_dtype("uniform_"), from_, to,
+                             generator)
+        return self._in_place("uniform_", _filled_with, wrap(values))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+        """Fill with draws from N(mean, std^2), from `generator` or the default one."""
+        values = rng.normal(self.shape, self._float_dtype("normal_"), mean, std,
+                            generator)
+        return self._in_place("normal_", _filled_with, wrap(values))
+
+    def scatter_(self, dim: int, index, src=None, *, value=None) -> Tensor:
+        """self[index[i][j]][j] = src[i][j] for dim 0 (and so on for other dims): `src`
+        (or the number `value`) written where `index` points along `dim`."""
+        index = np.asarray(unwrap(index))
+        if (src is None) == (value is None):
+            raise TypeError("scatter_: give exactly one of src and value")
+        if src is not None and not isinstance(src, (int, float)):
+            src = as_tensor(src)[tuple(slice(0, n) for n in index.shape)]
+        return self._assign("scatter_", _along(self, "scatter_", dim, index),
+                            value if src is None else src)
+
+    def index_add_(self, dim: int, index, source, *, alpha=1) -> Tensor:
+        """Add alpha * source[i] (along `dim`) to self[index[i]]; repeated indices add up."""
+        where_ = (slice(None),) * normalize_dim("index_add_", dim, self.ndim) + \
+            (np.asarray(unwrap(index)),)
+        return self._in_place("index_add_", lambda t, s: t + ops.scatter_add(
+            s if alpha == 1 else s * alpha, index=where_, shape=t.shape), as_tensor(source))
+
+    def _own_kind(self, value):
+        """A number as this tensor's dtype (fill_(1.5) on integers stores 1, as PyTorch)."""
+        return value if isinstance(value, Tensor) else self.array.dtype.type(value)
+
+    def _float_dtype(self, name: str) -> np.dtype:
+        if category(self.dtype) != 2:
+            raise TypeError(f"{name}: needs a floating-point tensor, got dtype {self.dtype}")
+        return self.dtype
+
     def _in_place(self, name: str, compute: Callable, *operands) -> Tensor:
         """Put `compute(self, *operands)` into this tensor's own memory, as PyTorch does:
         the tensor keeps its identity, and its views see the new numbers. The change bumps
@@ -231,8 +419,7 @@ class Tensor:
         like `c = c + c + 1`), except on a leaf that requires grad (its `.grad` would
         describe numbers it no longer holds) and on a view (the tensor it views would
         not learn of the change): PyTorch's rules, and a limit of this engine."""
-        recording = thread_state.enabled and (self.requires_grad or any(
-            isinstance(x, Tensor) and x.requires_grad for x in operands))
+        recording = _records(self, *operands)
         if recording:
             _check_recordable(name, self)
             before = wrap(self.array, self.node, shared_counter(self))
@@ -897,6 +1084,39 @@ class Tensor:
                           for a in range(self.ndim))]
 
 
+def _records(t: Tensor, *operands) -> bool:
+    """Whether an in-place change of t with these operands is recorded in a graph."""
+    return thread_state.enabled and (t.requires_grad or any(
+        isinstance(x, Tensor) and x.requires_grad for x in operands))
+
+
+def _plus(t: Tensor, other, alpha) -> Tensor:
+    return t + other if alpha == 1 else t + other * alpha
+
+
+def _filled_with(t: Tensor, value) -> Tensor:
+    """`value` broadcast to t's shape, as an operation on t (whose gradient is 0)."""
+    return where(False, t, value)
+
+
+def _along(t: Tensor, name: str, dim: int, index: np.ndarray) -> tuple:
+    """The numpy index of scatter_: `index` along `dim`, every other axis its position
+    (so entry [i, j] of `index` names t[index[i, j], j] for dim 0)."""
+    if index.ndim != t.ndim:
+        raise ValueError(f"{name}: index has {index.ndim} dimensions, the tensor {t.ndim}")
+    dim = normalize_dim(name, dim, t.ndim)
+    grid = np.indices(index.shape, sparse=True)
+    return tuple(index if d == dim else grid[d] for d in range(index.ndim))
+
+
+# Tensor.type()'s answers: PyTorch's names of the CPU tensor types
+_TYPE_NAMES = {np.dtype(d): f"torch.{n}Tensor" for d, n in [
+    (float32, "Float"), (float64, "Double"), (float16, "Half"), (int64, "Long"),
+    (np.int32, "Int"), (np.int16, "Short"), (np.int8, "Char"), (np.uint8, "Byte"),
+    (bool_, "Bool")]}
+_TYPE_DTYPES = {name: dtype for dtype, name in _TYPE_NAMES.items()}
+
+
 def _check_recordable(name: str, t: Tensor) -> None:
     """The in-place changes a graph cannot record (see `Tensor._in_place`)."""
     if t.node is None and t.requires_grad:
@@ -913,15 +1133,16 @@ def _check_recordable(name: str, t: Tensor) -> None:
 
 
 def _store(name: str, t: Tensor, result: Tensor) -> None:
-    """Write `result` into t's memory, keeping t's shape and dtype (as PyTorch does)."""
+    """Write `result` into t's memory, keeping t's shape and dtype (as PyTorch does: a
+    result of a higher category, such as a float into an int tensor, is refused)."""
     if result.shape != t.shape:
         raise ValueError(f"{name}: the result has shape {result.shape}, which does not fit "
                          f"in place in a tensor of shape {t.shape}")
-    if not np.can_cast(result.dtype, t.dtype, casting="same_kind"):
+    if category(result.dtype) > category(t.dtype):  # PyTorch's rule: no float into ints
         raise TypeError(f"{name}: the result has dtype {result.dtype}, which cannot be "
                         f"stored in place in a tensor of dtype {t.dtype}")
     try:
-        np.copyto(t.array, result.array, casting="same_kind")
+        np.copyto(t.array, result.array, casting="unsafe")
     except ValueError as error:  # read-only memory, such as a broadcast view
         raise ValueError(f"{name}: {error}") from None
 
@@ -957,14 +1178,6 @@ class MaxResult(NamedTuple):
 # Construction
 # ---------------------------------------------------------------------------------------
 
-def as_dtype(dtype) -> np.dtype:
-    """numpy's dtype for a numpy type, a name ("float64") or a `tg.float32` alias."""
-    try:
-        return np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype: {dtype!r} is not a dtype") from None
-
-
 def to_array(data, dtype, copy: bool) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.array
@@ -981,7 +1194,7 @@ def to_array(data, dtype, copy: bool) -> np.ndarray:
     if dtype is not None:
         return array.astype(as_dtype(dtype), copy=False)
     if array.dtype == np.float64 and not isinstance(data, np.generic):
-        return array.astype(float32)  # Python floats become float32, as in PyTorch
+        return array.astype(get_default_dtype())  # Python floats: float32, as in PyTorch
     return array
 
 
@@ -1014,32 +1227,67 @@ def as_tensor(value, dtype=None) -> Tensor:
 # Operands and broadcasting
 # ---------------------------------------------------------------------------------------
 
-def _operand(value, like: Tensor | None = None):
-    """Tensors pass; arrays and lists become constant tensors; a Python number (or a numpy
-    scalar) beside the tensor `like` becomes a numpy scalar of the dtype numpy 2 gives it
-    there: a number does not widen a tensor of its own kind (float32 * 0.5 stays float32,
-    as in PyTorch). Made explicit so that numpy 1.26, whose rule for 0-d arrays differs,
-    computes the same dtypes."""
-    if isinstance(value, Tensor):
+def _operand(value):
+    """Tensors and Python numbers pass (a numpy scalar counts as a number); arrays and
+    lists become constant tensors."""
+    if isinstance(value, (Tensor, int, float)):
         return value
-    if isinstance(value, np.generic):  # before float: np.float64 is a subclass of float
-        value = value.item()
-    if isinstance(value, (int, float)):
-        return value if like is None else _weak_scalar(value, like.array.dtype)
+    if isinstance(value, np.generic):
+        return value.item()
     return as_tensor(value)
 
 
-def _weak_scalar(number: int | float, dtype: np.dtype) -> np.generic:
-    if type(number) is float and dtype.kind not in "fc":
-        return np.float64(number)  # an integer tensor times 0.5 is a float64 (numpy 2)
-    if type(number) is int and dtype.kind == "b":
-        return np.int64(number)
-    return dtype.type(number)
+def result_type(*operands) -> np.dtype:
+    """The dtype of an operation on these operands by PyTorch's rule (see `dtypes.py`):
+    tensors with dimensions decide; 0-d tensors, then Python numbers, only if of a higher
+    category (bool < integer < floating).
+
+    >>> import tinygrad_edu as tg
+    >>> tg.result_type(tg.tensor([1, 2], dtype=tg.int32), tg.tensor(1.0, dtype=tg.double))
+    dtype('float64')
+    """
+    dims, zero_dims, numbers = [], [], []
+    for value in map(_operand, operands):
+        if isinstance(value, Tensor):
+            (dims if value.array.ndim else zero_dims).append(value.array.dtype)
+        else:
+            numbers.append(value)
+    return promoted(dims, zero_dims, numbers)
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t: Tensor) -> bool:
+    return t.is_floating_point()
+
+
+def promote(name: str, *operands) -> list:
+    """The operands of a binary operation in PyTorch's result dtype: numbers as numpy
+    scalars of that dtype, and each tensor numpy would otherwise compute in another dtype
+    cast to it (an int64 tensor beside a float32 one: numpy would give float64). A tensor
+    numpy promotes correctly by itself (float32 beside float64) is left as it is."""
+    values = [_operand(v) for v in operands]
+    dtype = result_type(*values)
+    if name == "div":
+        dtype = true_division_dtype(dtype)
+    return [_in_dtype(v, dtype) for v in values]
+
+
+def _in_dtype(value, dtype: np.dtype):
+    if not isinstance(value, Tensor):
+        return dtype.type(value)
+    own = value.array.dtype
+    if own is dtype or np.promote_types(own, dtype) == dtype and own.kind == dtype.kind:
+        return value
+    return value.to(dtype) if value.requires_grad else wrap(value.array.astype(dtype))
 
 
 def _binary(op, x, y) -> Tensor:
-    x = x if isinstance(x, Tensor) else _operand(x, y)
-    y = y if isinstance(y, Tensor) else _operand(y, x)
+    if not (isinstance(x, Tensor) and isinstance(y, Tensor) and x.array.dtype is
+            y.array.dtype and (op is not ops.div or x.array.dtype.kind == "f")):
+        x, y = promote(op.name, x, y)
     if isinstance(x, Tensor) and isinstance(y, Tensor) and x.array.shape != y.array.shape:
         shape = broadcast_shape(op.name, x.array.shape, y.array.shape)
         x, y = _expand_for_grad(x, shape), _expand_for_grad(y, shape)
@@ -1075,8 +1323,7 @@ def where(condition, x, y) -> Tensor:
     """`x` where `condition` holds, else `y` (numpy's broadcasting); no gradient to the
     condition."""
     condition = unwrap(condition)
-    like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else None
-    x, y = _operand(x, like), _operand(y, like)
+    x, y = promote("where", x, y)
     shapes = [np.shape(unwrap(v)) for v in (condition, x, y)]
     shape = broadcast_shape("where", *shapes)
     x = _expand_for_grad(x, shape) if isinstance(x, Tensor) else x
@@ -1123,8 +1370,21 @@ def minimum(x, y) -> Tensor:
     return -maximum(-as_tensor(x), -as_tensor(y))
 
 
+def same_dtype(name: str, *tensors: Tensor) -> None:
+    """Matrix products take operands of one dtype, as in PyTorch, which raises rather than
+    promote: a float32 layer given float64 data would otherwise silently compute, and
+    return, float64."""
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) > 1:
+        raise RuntimeError(f"{name}: the operands must have the same dtype, but got "
+                           f"{' and '.join(str(t.dtype) for t in tensors)}; convert one "
+                           f"with .to(dtype), e.g. x.float() for a float32 layer")
+
+
 def matmul(x, y) -> Tensor:
-    """numpy's matmul (1-D, 2-D and batched), with the shapes named when they do not fit."""
+    """numpy's matmul (1-D, 2-D and batched), with the shapes named when they do not fit.
+    Two tensors must have one dtype, as in PyTorch; an array operand is numpy's business."""
+    tensors = isinstance(x, Tensor) and isinstance(y, Tensor)
     x, y = as_tensor(x), as_tensor(y)
     xs, ys = x.array.shape, y.array.shape
     if not xs or not ys:
@@ -1134,6 +1394,8 @@ def matmul(x, y) -> Tensor:
     if xs[-1] != inner_y:
         raise ValueError(f"matmul: {xs} @ {ys}: the inner dimensions {xs[-1]} and "
                          f"{inner_y} differ")
+    if tensors:
+        same_dtype("matmul", x, y)
     return ops.matmul(x, y)
 
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from .. import ops
 from ..creation import generator
-from ..tensor import Tensor, as_tensor, stack, where
+from ..tensor import Tensor, as_tensor, same_dtype, stack, where
 from .convolution import avg_pool2d, conv2d, max_pool2d
 from .losses import (
     binary_cross_entropy,
@@ -139,6 +139,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None and bias.shape != weight.shape[:1]:
         raise ValueError(f"linear: bias has shape {bias.shape}, expected "
                          f"({weight.shape[0]},) for a weight of shape {weight.shape}")
+    same_dtype("linear", x, weight, *([] if bias is None else [bias]))
     return ops.linear(x, weight, bias)
 
 

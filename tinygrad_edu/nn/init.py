@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ..creation import generator
+from ..grad_mode import no_grad
 from ..primitive import bump_version
 from ..tensor import Tensor
 
@@ -29,38 +30,36 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
 
 
 def _float_dtype(tensor: Tensor, name: str) -> np.dtype:
+    """The dtype to draw in: the tensor's float32 or float64 (float64 for the others)."""
     if not np.issubdtype(tensor.dtype, np.floating):
         raise TypeError(f"{name}: needs a floating-point tensor, got dtype {tensor.dtype}")
     return tensor.dtype if tensor.dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    """Fill with draws from U(a, b).
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with draws from U(a, b) (`tensor.uniform_(a, b)`, outside any graph).
 
     >>> import tinygrad_edu as tg
     >>> w = tg.nn.init.uniform_(tg.zeros(1000), -1, 1)
     >>> bool(-1 <= w.numpy().min() and w.numpy().max() < 1)
     True
     """
-    dtype = _float_dtype(tensor, "uniform_")
-    if not a <= b:
-        raise ValueError(f"uniform_: the lower bound a={a} is above the upper bound b={b}")
-    return _fill(tensor, a + (b - a) * generator().random(tensor.shape, dtype=dtype))
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, *,
+            generator=None) -> Tensor:
     """Fill with draws from N(mean, std^2); with the defaults, the article's N(0, 1) init.
 
     >>> import tinygrad_edu as tg
-    >>> tg.manual_seed(0)
+    >>> _ = tg.manual_seed(0)
     >>> w = tg.nn.init.normal_(tg.zeros(10_000))
     >>> round(float(w.numpy().std()), 1)
     1.0
     """
-    dtype = _float_dtype(tensor, "normal_")
-    if std < 0:
-        raise ValueError(f"normal_: std must be >= 0, got {std}")
-    return _fill(tensor, mean + std * generator().standard_normal(tensor.shape, dtype=dtype))
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def zeros_(tensor: Tensor) -> Tensor:

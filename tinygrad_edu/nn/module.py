@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..device import check_device, is_device_name, unavailable
+from ..dtypes import as_dtype, float32, float64
 from ..primitive import bump_version
 from ..tensor import Tensor
 
@@ -264,6 +266,36 @@ class Module:
 
     def eval(self) -> Module:
         return self.train(False)
+
+    # -- devices and dtypes (the CPU only: see tg.device) ---------------------------------
+    def to(self, *args, dtype=None, device=None, non_blocking: bool = False) -> Module:
+        """PyTorch's `model.to(device)` and `model.to(dtype)`: the device must be the CPU;
+        a dtype converts every floating-point parameter (and its .grad) in place, so the
+        Parameter objects, and an optimiser that holds them, stay the same. Returns self."""
+        for arg in args:
+            if is_device_name(arg):
+                check_device(arg)
+            else:
+                dtype = arg.dtype if isinstance(arg, Tensor) else arg
+        check_device(device)
+        if dtype is not None:
+            for p in self.parameters():
+                if p.is_floating_point():
+                    p.array = p.array.astype(as_dtype(dtype), copy=False)
+                    p.grad = None if p.grad is None else p.grad.to(dtype)
+        return self
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device=None) -> Module:
+        raise unavailable("cuda")
+
+    def float(self) -> Module:
+        return self.to(float32)
+
+    def double(self) -> Module:
+        return self.to(float64)
 
     # -- saving and loading --------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, Tensor]:

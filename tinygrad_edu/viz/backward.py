@@ -37,7 +37,7 @@ def backward_steps(t: Tensor, gradient=None) -> list[Step]:
     >>> import tinygrad_edu as tg
     >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
     >>> steps = backward_steps((x * x).sum())
-    >>> [s.tensor.grad_fn.op.name for s in steps]
+    >>> [s.tensor.node.op.name for s in steps]
     ['sum', 'mul']
     >>> sum(gx for _, _, gx in steps[1].sent)  # x * x sends x back twice: 2x in all
     tensor([2., 4.])
