@@ -1374,11 +1374,11 @@ def same_dtype(name: str, *tensors: Tensor) -> None:
     """Matrix products take operands of one dtype, as in PyTorch, which raises rather than
     promote: a float32 layer given float64 data would otherwise silently compute, and
     return, float64."""
-    dtypes = {t.dtype for t in tensors}
-    if len(dtypes) > 1:
+    other = next((t.dtype for t in tensors if t.dtype != tensors[0].dtype), None)
+    if other is not None:
         raise RuntimeError(f"{name}: the operands must have the same dtype, but got "
-                           f"{' and '.join(str(t.dtype) for t in tensors)}; convert one "
-                           f"with .to(dtype), e.g. x.float() for a float32 layer")
+                           f"{tensors[0].dtype} and {other}; convert one with .to(dtype), "
+                           f"e.g. x.float() for a float32 layer")
 
 
 def matmul(x, y) -> Tensor:
