@@ -3,23 +3,10 @@ as static methods with a ctx, checked by gradcheck like any primitive."""
 
 import numpy as np
 import pytest
+from test_pytorch_programs import LegendrePolynomial3  # the tutorial's example, as written
 
 import tinygrad_edu as tg
 import tinygrad_edu.autograd as autograd
-
-
-class LegendrePolynomial3(tg.autograd.Function):
-    """The example of PyTorch's tutorial: P3(x) = (5 x^3 - 3 x) / 2, P3'(x) = 1.5 (5 x^2 - 1)."""
-
-    @staticmethod
-    def forward(ctx, input):
-        ctx.save_for_backward(input)
-        return 0.5 * (5 * input ** 3 - 3 * input)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        input, = ctx.saved_tensors
-        return grad_output * 1.5 * (5 * input ** 2 - 1)
 
 
 class MulConstant(tg.autograd.Function):

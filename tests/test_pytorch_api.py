@@ -54,6 +54,7 @@ def test_default_dtype_can_be_float64_and_is_float32_again_after():
     try:
         assert tg.tensor([1.5]).dtype == tg.float64 and tg.zeros(2).dtype == tg.float64
         assert tg.rand(2).dtype == tg.float64 and (tg.tensor([1, 2]) / 2).dtype == tg.float64
+        assert tg.nn.Linear(2, 3).weight.dtype == tg.float64  # layers too, as in PyTorch
     finally:
         tg.set_default_dtype(tg.float32)
     assert tg.tensor([1.5]).dtype == tg.float32

@@ -1275,6 +1275,9 @@ def promote(name: str, *operands) -> list:
     return [_in_dtype(v, dtype) for v in values]
 
 
+_NUMBERS = (int, float)
+
+
 def _in_dtype(value, dtype: np.dtype):
     if not isinstance(value, Tensor):
         return dtype.type(value)
@@ -1285,8 +1288,16 @@ def _in_dtype(value, dtype: np.dtype):
 
 
 def _binary(op, x, y) -> Tensor:
-    if not (isinstance(x, Tensor) and isinstance(y, Tensor) and x.array.dtype is
-            y.array.dtype and (op is not ops.div or x.array.dtype.kind == "f")):
+    # Speed: the common cases skip `promote`: two tensors of one dtype, and a float tensor
+    # beside a Python number (which takes the tensor's dtype)
+    if isinstance(x, Tensor) and isinstance(y, Tensor):
+        if x.array.dtype is not y.array.dtype or op is ops.div and x.array.dtype.kind != "f":
+            x, y = promote(op.name, x, y)
+    elif isinstance(x, Tensor) and type(y) in _NUMBERS and x.array.dtype.kind == "f":
+        y = x.array.dtype.type(y)
+    elif isinstance(y, Tensor) and type(x) in _NUMBERS and y.array.dtype.kind == "f":
+        x = y.array.dtype.type(x)
+    else:
         x, y = promote(op.name, x, y)
     if isinstance(x, Tensor) and isinstance(y, Tensor) and x.array.shape != y.array.shape:
         shape = broadcast_shape(op.name, x.array.shape, y.array.shape)

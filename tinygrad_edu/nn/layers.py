@@ -11,8 +11,9 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..dtypes import as_dtype, get_default_dtype
 from ..primitive import bump_version
-from ..tensor import Tensor, as_dtype, float32
+from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .convolution import pair
@@ -20,7 +21,7 @@ from .module import Module, Parameter
 
 
 def _empty(*shape: int, dtype=None) -> Parameter:
-    return Parameter(np.empty(shape, dtype=as_dtype(dtype or float32)))
+    return Parameter(np.empty(shape, dtype=as_dtype(dtype or get_default_dtype())))
 
 
 def _pytorch_default_init(weight: Parameter, bias: Parameter | None) -> None:
