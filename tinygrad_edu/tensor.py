@@ -324,7 +324,7 @@ class Tensor:
             self.array[index] = unwrap(value)
         except (IndexError, ValueError, TypeError) as error:
             raise type(error)(f"{name}: {error} (tensor of shape {self.shape})") from None
-        shared_counter(self).bump()
+        bump_version(self)
         return self
 
     __hash__ = object.__hash__  # comparisons return tensors, so hash by identity
