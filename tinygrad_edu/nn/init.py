@@ -167,7 +167,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     """N(0, std^2) with std = gain / sqrt(fan) (He et al., 2015), fan = fan_in or fan_out.
 
     >>> import tinygrad_edu as tg
-    >>> tg.manual_seed(0)
+    >>> _ = tg.manual_seed(0)
     >>> w = tg.nn.init.kaiming_normal_(tg.zeros(400, 200), nonlinearity="relu")
     >>> round(float(w.numpy().std() * (200 / 2) ** 0.5), 1)      # std = sqrt(2 / 200)
     1.0
