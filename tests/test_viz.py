@@ -257,7 +257,7 @@ def test_non_commutative_ops_label_their_operands_and_keep_them_in_order():
     walk = viz.walk_graph(loss)
     X = next(t for t in walk.tensors() if t.name == "X")
     matmul = walk.op_of[id(next(t for t in walk.tensors()
-                                if t.grad_fn and t.grad_fn.op.name == "matmul"))]
+                                if t.node and t.node.op.name == "matmul"))]
     beta = walk.key_of[id(params["beta"])]
     assert f"\t{walk.key_of[id(X)]} -> {matmul} [headlabel=x" in picture.source
     assert f"\t{beta} -> {matmul} [headlabel=y" in picture.source

@@ -175,7 +175,7 @@ def _backward_scene(t: Tensor, walk: Walk, steps: list[Step], upto: int, options
     for step in steps:
         op_key = walk.op_of[id(step.tensor)]
         for i, (index, _, gx) in enumerate(step.sent, 1):
-            formula = vjp_formula(step.tensor.grad_fn.op, index)
+            formula = vjp_formula(step.tensor.node.op, index)
             text = textwrap.fill(f"#{step.number}.{i} = {formula}", ARROW_LABEL_WIDTH)
             scene.arrows[(op_key, index)] = f"{text}\n{tuple(gx.shape)}"
             if step.number <= upto:
@@ -274,7 +274,7 @@ def _in_input_order(walk: Walk) -> list:
 
 def _label(item, names: Names, scene: Scene, options: Options) -> str:
     if item.kind == OP:
-        node = item.value.grad_fn
+        node = item.value.node
         return labels.op_label(node.op.name, node.params)
     if item.kind == CONSTANT:
         return labels.constant_label(item.value, options.max_shown)

@@ -23,7 +23,7 @@ class Names:
         self.items = {item.key: item for item in walk.items}
         self.given = names_of(params)
         self.step_of = {id(step.tensor): step.number for step in steps}
-        self.op_names = Counter(item.value.grad_fn.op.name for item in walk.items
+        self.op_names = Counter(item.value.node.op.name for item in walk.items
                                 if item.kind == OP)
 
     def name(self, key: str) -> str | None:
@@ -35,7 +35,7 @@ class Names:
         """The name, or what the node is: "sigmoid output", "data (4, 3)", "output"."""
         item = self.items[key]
         if item.kind == OP:
-            return item.value.grad_fn.op.name
+            return item.value.node.op.name
         if item.kind == CONSTANT:
             return "a constant"
         t = item.value
@@ -43,9 +43,9 @@ class Names:
             return self.name(key)
         if item.kind == OUTPUT:
             return "the output"
-        if t.grad_fn is None:
+        if t.node is None:
             return f"{item.kind} {tuple(t.shape)}"
-        op = t.grad_fn.op.name
+        op = t.node.op.name
         if self.op_names[op] > 1 and id(t) in self.step_of:  # which mul? the one of step 4
             return f"{op} output of step {self.step_of[id(t)]}"
         return f"{op} output"
@@ -53,17 +53,17 @@ class Names:
     def has_roles(self, key: str) -> bool:
         """Whether the arrows into this op are labelled with their roles (2+ inputs)."""
         item = self.items[key]
-        return item.kind == OP and len(item.value.grad_fn.inputs) > 1
+        return item.kind == OP and len(item.value.node.inputs) > 1
 
     def role(self, op_key: str, index: int) -> str:
-        node = self.items[op_key].value.grad_fn
+        node = self.items[op_key].value.node
         return input_names(node.op, len(node.inputs))[index]
 
     def tooltip(self, key: str) -> str:
         """What hovering over a node says."""
         item = self.items[key]
         if item.kind == OP:
-            node = item.value.grad_fn
+            node = item.value.node
             roles = input_names(node.op, len(node.inputs))
             rules = ", ".join(f"to {role}: {vjp_formula(node.op, i)}"
                               for i, role in enumerate(roles))
@@ -84,7 +84,7 @@ class Names:
         """What step k does, in one line: the op, the rule for each gradient it sends, and
         the sums where a tensor collects gradients from several steps."""
         op_key = self.walk.op_of[id(step.tensor)]
-        op = step.tensor.grad_fn.op
+        op = step.tensor.node.op
         sends = [f"#{step.number}.{i} = {vjp_formula(op, index)} to "
                  f"{self.display(self.walk.key_of[id(x)])} (its {self.role(op_key, index)})"
                  for i, (index, x, _) in enumerate(step.sent, 1)]
