@@ -391,8 +391,11 @@ class Tensor:
             raise TypeError("scatter_: give exactly one of src and value")
         if src is not None and not isinstance(src, (int, float)):
             src = as_tensor(src)[tuple(slice(0, n) for n in index.shape)]
-        return self._assign("scatter_", _along(self, "scatter_", dim, index),
-                            value if src is None else src)
+        if index.ndim != self.ndim:
+            raise ValueError(f"scatter_: index has {index.ndim} dimensions, the tensor "
+                             f"{self.ndim}")
+        position = _along(normalize_dim("scatter_", dim, self.ndim), index)
+        return self._assign("scatter_", position, value if src is None else src)
 
     def index_add_(self, dim: int, index, source, *, alpha=1) -> Tensor:
         """Add alpha * source[i] (along `dim`) to self[index[i]]; repeated indices add up."""
@@ -1097,16 +1100,6 @@ def _plus(t: Tensor, other, alpha) -> Tensor:
 def _filled_with(t: Tensor, value) -> Tensor:
     """`value` broadcast to t's shape, as an operation on t (whose gradient is 0)."""
     return where(False, t, value)
-
-
-def _along(t: Tensor, name: str, dim: int, index: np.ndarray) -> tuple:
-    """The numpy index of scatter_: `index` along `dim`, every other axis its position
-    (so entry [i, j] of `index` names t[index[i, j], j] for dim 0)."""
-    if index.ndim != t.ndim:
-        raise ValueError(f"{name}: index has {index.ndim} dimensions, the tensor {t.ndim}")
-    dim = normalize_dim(name, dim, t.ndim)
-    grid = np.indices(index.shape, sparse=True)
-    return tuple(index if d == dim else grid[d] for d in range(index.ndim))
 
 
 # Tensor.type()'s answers: PyTorch's names of the CPU tensor types
