@@ -25,7 +25,7 @@ _PYTORCH_NAMES = {
     "copy": "CloneBackward0", "cast": "ToCopyBackward0", "reshape": "ViewBackward0",
     "getitem": "IndexBackward0", "scatter_add": "IndexPutBackward0",
     "setitem": "IndexPutBackward0", "matmul": "MmBackward0", "linear": "AddmmBackward0",
-    "max": "MaxBackward1", "sum": "SumBackward1", "windows": "UnfoldBackward0",
+    "max": "MaxBackward1", "windows": "UnfoldBackward0",
     "pad": "ConstantPadNdBackward0", "binary_cross_entropy_with_logits":
     "BinaryCrossEntropyWithLogitsBackward0",
 }
