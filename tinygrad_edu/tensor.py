@@ -47,6 +47,7 @@ from .primitive import (
     register_tensor_type,
     shared_counter,
     unwrap,
+    version_of,
 )
 
 Scalar = int | float | bool
@@ -107,7 +108,7 @@ class Tensor:
     @property
     def _version(self) -> int:
         """How many times this tensor's memory was changed in place (PyTorch's name)."""
-        return 0 if self.version_counter is None else self.version_counter.value
+        return version_of(self)
 
     @property
     def is_leaf(self) -> bool:
