@@ -87,7 +87,9 @@ def test_trigonometry_and_logarithms_at_known_points():
          [math.pi / 4, 3 * math.pi / 4, -3 * math.pi / 4])
     same(tg.sinh(tg.tensor([0.0])), [0])
     same(tg.cosh(tg.tensor([0.0])), [1])
-    assert tg.log2(tg.tensor([8.0])).item() == 3.0 and tg.log10(tg.tensor([1000.0])).item() == 3
+    # float32 log10(1000) is 3 or one ulp above, by the CPU's SIMD kernel (AVX-512: 3.0000002)
+    same(tg.log2(tg.tensor([8.0])), [3])
+    same(tg.log10(tg.tensor([1000.0])), [3])
     tiny = tg.tensor([1e-20], dtype=tg.float64)
     assert tg.log1p(tiny).item() == 1e-20 and tg.expm1(tiny).item() == 1e-20  # not 0
     same(tg.rsqrt(tg.tensor([4.0, 0.25])), [0.5, 2.0])
