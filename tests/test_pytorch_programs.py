@@ -306,7 +306,7 @@ def test_blitz_autograd(capsys):
     b = x + z
     print(f"Does `b` require gradients?: {b.requires_grad}")
     printed = capsys.readouterr().out
-    assert printed.count("tensor([ True,  True])") == 2  # the tutorial's tensor([True, True])
+    assert printed.count("tensor([True, True])") == 2
     assert "Does `a` require gradients?: False" in printed
     assert "Does `b` require gradients?: True" in printed
 
@@ -420,15 +420,26 @@ def test_learning_pytorch_with_examples_custom_function(capsys):
             c.grad = None
             d.grad = None
     print(f'Result: y = {a.item()} + {b.item()} * P3({c.item()} + {d.item()} x)')
-    # no random numbers here, so PyTorch's printed output can be compared (float32 sums
+    # No random numbers here, so PyTorch's printed output can be compared: every line
+    # PyTorch prints for this program (two published runs agree to 7 digits; float32 sums
     # in another order differ in the last digits)
-    assert losses[99] == pytest.approx(209.95834350585938, rel=1e-5)
-    assert losses[199] == pytest.approx(144.66018676757812, rel=1e-5)
-    assert losses[1999] == pytest.approx(8.943639755249023, rel=1e-5)
+    pytorch_prints = {
+        99: 209.95834350585938, 199: 144.66018676757812, 299: 100.70249938964844,
+        399: 71.03519439697266, 499: 50.97850799560547, 599: 37.403133392333984,
+        699: 28.206867218017578, 799: 21.973188400268555, 899: 17.7457275390625,
+        999: 14.877889633178711, 1099: 12.931766510009766, 1199: 11.610918045043945,
+        1299: 10.714258193969727, 1399: 10.10548210144043, 1499: 9.692106246948242,
+        1599: 9.411375045776367, 1699: 9.220745086669922, 1799: 9.091285705566406,
+        1899: 9.003361701965332, 1999: 8.943639755249023,
+    }
+    printed = capsys.readouterr().out
+    assert printed_losses(printed) == pytest.approx(pytorch_prints, rel=1e-5)
+    assert losses == printed_losses(printed)
+    # Result: y = -5.42e-09 + -2.208526849746704 * P3(1.33e-09 + 0.2554861009120941 x)
     assert b.item() == pytest.approx(-2.208526849746704, rel=1e-5)
     assert d.item() == pytest.approx(0.2554861009120941, rel=1e-5)
     assert abs(a.item()) < 1e-6 and abs(c.item()) < 1e-6
-    assert "Result: y = " in capsys.readouterr().out
+    assert printed.splitlines()[-1].startswith("Result: y = ")
 
 
 def least_squares_cubic():
