@@ -207,20 +207,29 @@ def test_learn_the_basics_tensors(capsys):
 
 
 def test_blitz_tensors(capsys):
+    # "What is PyTorch?", the blitz's tensors page
     x = torch.empty(5, 3)
+    print(x)
     x = torch.rand(5, 3)
+    print(x)
     x = torch.zeros(5, 3, dtype=torch.long)
     print(x)
     x = torch.tensor([5.5, 3])
-    x = x.new_ones(5, 3, dtype=torch.double)  # new_* methods take in sizes
     print(x)
-    x = torch.randn_like(x, dtype=torch.float)  # override dtype!
+    x = x.new_ones(5, 3, dtype=torch.double)      # new_* methods take in sizes
+    print(x)
+    x = torch.randn_like(x, dtype=torch.float)    # override dtype!
+    print(x)                                      # result has the same size
     print(x.size())
     y = torch.rand(5, 3)
     print(x + y)
+    print(torch.add(x, y))
     result = torch.empty(5, 3)
     result.copy_(torch.add(x, y))  # tutorial: torch.add(x, y, out=result)
+    print(result)
+    # adds x to y
     y.add_(x)
+    print(y)
     np.testing.assert_allclose(y.numpy(), result.numpy())  # (a check, not the tutorial's)
     print(x[:, 1])
     x = torch.randn(4, 4)
@@ -231,15 +240,36 @@ def test_blitz_tensors(capsys):
     print(x)
     print(x.item())
     a = torch.ones(5)
+    print(a)
     b = a.numpy()
+    print(b)
     a.add_(1)
+    print(a)
+    print(b)
+    a = np.ones(5)
+    b = torch.from_numpy(a)
+    np.add(a, 1, out=a)
+    print(a)
     print(b)
     if torch.cuda.is_available():
-        device = torch.device("cuda")  # a CUDA device object
+        device = torch.device("cuda")          # a CUDA device object
         y = torch.ones_like(x, device=device)  # directly create a tensor on GPU
-        x = x.to(device)
-    assert x.size() == (1,) and z.size() == (2, 8) and y.size() == (16,) and b.tolist() == [2.0] * 5
-    assert "[2. 2. 2. 2. 2.]" in capsys.readouterr().out
+        x = x.to(device)                       # or just use strings ``.to("cuda")``
+        z = x + y
+        print(z)
+        print(z.to("cpu", torch.double))       # ``.to`` can also change dtype together!
+
+    # the tutorial's deterministic output (torch.Size([4, 4]) is a tuple here)
+    printed = capsys.readouterr().out
+    assert ("tensor([[0, 0, 0],\n        [0, 0, 0],\n        [0, 0, 0],\n        [0, 0, 0],\n"
+            "        [0, 0, 0]])\ntensor([5.5000, 3.0000])\ntensor([[1., 1., 1.],\n"
+            "        [1., 1., 1.],\n        [1., 1., 1.],\n        [1., 1., 1.],\n"
+            "        [1., 1., 1.]], dtype=float64)\n") in printed  # PyTorch: torch.float64
+    assert "\n(5, 3)\n" in printed and "\n(4, 4) (16,) (2, 8)\n" in printed
+    assert ("tensor([1., 1., 1., 1., 1.])\n[1. 1. 1. 1. 1.]\ntensor([2., 2., 2., 2., 2.])\n"
+            "[2. 2. 2. 2. 2.]\n[2. 2. 2. 2. 2.]\n"
+            "tensor([2., 2., 2., 2., 2.], dtype=float64)\n") in printed
+    assert printed.endswith("tensor([2., 2., 2., 2., 2.], dtype=float64)\n")
 
 
 def test_learn_the_basics_autograd():
