@@ -324,6 +324,30 @@ def test_python_protocols():
         f"{tg.ones(2):.3f}"
 
 
+# What PyTorch prints (its documentation's examples and the tutorials' printed output):
+# every element with 4 decimals unless all are whole numbers, booleans as wide as the
+# widest of them
+PRINTED = [
+    (lambda: tg.tensor([[0.1, 1.2], [2.2, 3.1], [4.9, 5.2]]),
+     "tensor([[0.1000, 1.2000],\n        [2.2000, 3.1000],\n        [4.9000, 5.2000]])"),
+    (lambda: tg.tensor([-0.0391, 0.0268, -0.041]), "tensor([-0.0391,  0.0268, -0.0410])"),
+    (lambda: tg.tensor([2.0, 0.5]), "tensor([2.0000, 0.5000])"),
+    (lambda: tg.tensor(3.5), "tensor(3.5000)"),
+    (lambda: tg.tensor([float("nan"), 1.0, 0.25]), "tensor([   nan, 1.0000, 0.2500])"),
+    (lambda: tg.ones(2, 3) * 2, "tensor([[2., 2., 2.],\n        [2., 2., 2.]])"),
+    (lambda: tg.tensor([1, 2]), "tensor([1, 2])"),
+    (lambda: tg.tensor([2.0, 3.0]) > 5, "tensor([False, False])"),
+    (lambda: tg.tensor([6.0, 4.0]) > 0, "tensor([True, True])"),
+    (lambda: tg.tensor([True, False]), "tensor([ True, False])"),
+    (lambda: tg.tensor(0.25, requires_grad=True) * 2, "tensor(0.5000, grad_fn=<MulBackward0>)"),
+]
+
+
+@pytest.mark.parametrize(("make", "printed"), PRINTED)
+def test_tensors_print_as_in_pytorch(make, printed):
+    assert repr(make()) == str(make()) == printed
+
+
 # ---------------------------------------------------------------------------------------
 # .data and grad_fn
 # ---------------------------------------------------------------------------------------

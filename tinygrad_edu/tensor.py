@@ -293,8 +293,16 @@ class Tensor:
         return format(self.item(), spec) if self.ndim == 0 else object.__format__(self, spec)
 
     def __repr__(self) -> str:
+        # PyTorch's layout: every element with 4 decimals (0.0410, not numpy's 0.041),
+        # unless all are whole numbers, which print as 1., 2.; booleans as wide as the
+        # widest of them ([True, True], where numpy pads to [ True,  True])
+        finite = self.array[np.isfinite(self.array)] if self.dtype.kind == "f" else None
+        whole = finite is None or bool(np.all(finite == np.round(finite)))
+        width = 4 if self.array.all() else 5
         body = np.array2string(self.array, separator=", ", prefix="tensor(",
-                               precision=4, suppress_small=True)
+                               precision=4, suppress_small=True,
+                               floatmode="maxprec" if whole else "fixed",
+                               formatter={"bool": lambda v: str(v).rjust(width)})
         # like PyTorch, name the dtype unless it is the default float, int64 or bool
         shown = self.dtype not in (get_default_dtype(), int64, bool_)
         extras = [f"dtype={self.dtype}"] if shown else []

@@ -68,7 +68,7 @@ def sigmoid(x: Tensor) -> Tensor:
 
     >>> import tinygrad_edu as tg
     >>> tg.tensor([-1e4, 0.0, 1e4]).sigmoid()
-    tensor([0. , 0.5, 1. ])
+    tensor([0.0000, 0.5000, 1.0000])
     """
     return ops.sigmoid(as_tensor(x))
 
@@ -112,7 +112,7 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
 
     >>> import tinygrad_edu as tg
     >>> tg.tensor([1000.0, 1000.0]).softmax(0)
-    tensor([0.5, 0.5])
+    tensor([0.5000, 0.5000])
     """
     return as_tensor(x).softmax(dim)
 

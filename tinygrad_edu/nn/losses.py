@@ -71,7 +71,7 @@ def smooth_l1_loss(input: Tensor, target, reduction: str = "mean",
     >>> import tinygrad_edu as tg
     >>> F = tg.nn.functional
     >>> F.smooth_l1_loss(tg.tensor([0.5, 3.0]), tg.zeros(2), reduction="none")
-    tensor([0.125, 2.5  ])
+    tensor([0.1250, 2.5000])
     """
     input, target = _pair("smooth_l1_loss", input, target)
     if beta < 0:

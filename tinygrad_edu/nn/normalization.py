@@ -49,7 +49,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     tensor([[-1.],
             [ 1.]])
     >>> mean, var                       # 0.9 * 0 + 0.1 * 2;  0.9 * 1 + 0.1 * 2 (unbiased)
-    (tensor([0.2]), tensor([1.1]))
+    (tensor([0.2000]), tensor([1.1000]))
     """
     input = as_tensor(input)
     if input.ndim < 2:

@@ -70,7 +70,7 @@ def clip_grad_value_(parameters: Parameters, clip_value: float, foreach=None) ->
     >>> (w * tg.tensor([5.0, -0.2])).sum().backward()
     >>> tg.nn.utils.clip_grad_value_([w], 0.5)
     >>> w.grad
-    tensor([ 0.5, -0.2])
+    tensor([ 0.5000, -0.2000])
     """
     clip_value = float(clip_value)
     with no_grad():

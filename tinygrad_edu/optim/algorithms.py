@@ -11,7 +11,7 @@ parameter's own array, changed in place; `group` holds the settings of its group
 >>> (w * w).sum().backward()
 >>> opt.step()
 >>> w
-tensor([ 0.8, -1.6], requires_grad=True)
+tensor([ 0.8000, -1.6000], requires_grad=True)
 """
 
 from __future__ import annotations
