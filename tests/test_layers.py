@@ -19,7 +19,7 @@ LAYERS = [
     ["ops", "grad_fn"],
     ["tensor"],
     ["autograd_function"],
-    ["autograd", "creation", "files", "functions"],
+    ["autograd", "creation", "files", "functions", "numpy_functions"],
     ["nn.convolution", "nn.losses", "nn.normalization"],
     ["nn.functional"],
     ["nn", "optim", "data", "serialization", "testing", "utils"],
