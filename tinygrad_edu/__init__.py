@@ -106,8 +106,8 @@ __all__ = [
     "logspace", "logsumexp", "long", "manual_seed", "matmul", "maximum", "minimum",
     "multinomial", "nn", "no_grad", "normal", "numpy_functions", "ones", "ones_like", "ops",
     "optim", "promote_types", "rand", "rand_like", "randint", "randint_like", "randn",
-    "randn_like", "randperm", "relu", "result_type", "save", "set_default_device", "set_default_dtype",
-    "set_grad_enabled", "short", "sigmoid", "softmax", "stack", "tanh", "tensor", "uint8",
-    "utils", "viz", "where", "zeros", "zeros_like",
+    "randn_like", "randperm", "relu", "result_type", "save", "set_default_device",
+    "set_default_dtype", "set_grad_enabled", "short", "sigmoid", "softmax", "stack", "tanh",
+    "tensor", "uint8", "utils", "viz", "where", "zeros", "zeros_like",
 ]
 __all__ += functions.__all__
