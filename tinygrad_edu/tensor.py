@@ -10,7 +10,9 @@ so that primitives see inputs of equal shape.
 
 `backward()` runs the walk of `autograd.py`, which is built on this file: autograd.py
 hands its walk over when it is imported (`register_backward`), as the Tensor class hands
-itself to primitive.py, so this file imports nothing above it.
+itself to primitive.py, so this file imports nothing above it. numpy's functions on
+tensors (`np.exp(t)`) are looked up in the tables of `numpy_functions.py`, registered the
+same way (`register_numpy_protocols`).
 """
 
 from __future__ import annotations

@@ -49,7 +49,8 @@ class PrimitiveCheckError(AssertionError):
 
 
 def check_primitive(primitive: Callable[..., Tensor], domain: str | dict = "real", *,
-                    min_dims: int = 0, inputs: st.SearchStrategy | None = None,
+                    arity: int | None = None, min_dims: int = 0,
+                    inputs: st.SearchStrategy | None = None,
                     reference: Callable[..., np.ndarray] | None = None,
                     dtypes: Sequence = (np.float64,), max_examples: int | None = None,
                     name: str | None = None) -> None:
@@ -57,8 +58,10 @@ def check_primitive(primitive: Callable[..., Tensor], domain: str | dict = "real
     (and equal to `reference`'s), `gradcheck` and `gradgradcheck`, on drawn inputs.
 
     `domain` names where values are drawn (a key of `DOMAINS`, or a dict of options for
-    `strategies.arrays`, e.g. `{"min_value": -1.0, "max_value": 1.0}`); `min_dims` sets the
-    least number of dimensions (1 for a primitive that reduces along axis -1). A
+    `strategies.arrays`, e.g. `{"min_value": -1.0, "max_value": 1.0}`); `arity` is the
+    number of inputs (by default one per VJP of a Primitive, one per positional parameter
+    of a function); `min_dims` the least number of dimensions (1 for a primitive that
+    reduces along axis -1). A
     Primitive of several inputs gets broadcasting shapes, each input expanded to the
     common shape as the Tensor layer does, so the primitive sees equal shapes. `inputs`
     replaces all that: a strategy drawing `(arrays, params)`, params being keywords for
@@ -76,7 +79,7 @@ def check_primitive(primitive: Callable[..., Tensor], domain: str | dict = "real
     options = DOMAINS[domain] if isinstance(domain, str) else dict(domain)
     call = primitive
     if inputs is None:
-        arity = _arity(primitive)
+        arity = _arity(primitive) if arity is None else arity
         inputs = _drawn_inputs(arity, options, min_dims)
         if isinstance(primitive, Primitive) and arity > 1:
             call = _broadcasting(primitive)
@@ -103,8 +106,13 @@ def _arity(primitive: Callable) -> int:
     without a default of a function."""
     if isinstance(primitive, Primitive):
         return len(primitive.vjps)
-    return sum(1 for p in inspect.signature(primitive).parameters.values()
-               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty)
+    count = sum(1 for p in inspect.signature(primitive).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                and p.default is p.empty)
+    if count == 0:
+        raise TypeError(f"check_primitive: {primitive!r} names no input (a Function's "
+                        f"apply takes *args); say how many with arity=")
+    return count
 
 
 @st.composite
