@@ -251,6 +251,14 @@ def test_a_function_without_a_primitive_is_refused_by_name_where_a_gradient_is_w
     assert np.median(t.detach()) == 3.0
 
 
+def test_where_with_a_condition_alone_and_dot_beyond_matrices():
+    t = tg.tensor([[0.0, 2.0], [3.0, 0.0]], requires_grad=True)
+    rows, columns = np.where(t)
+    assert rows.tolist() == [0, 1] and columns.tolist() == [1, 0]
+    with pytest.raises(TypeError, match="numpy.dot: a second operand of 3 dimensions"):
+        np.dot(t, np.ones((2, 2, 2)))
+
+
 def test_out_may_be_an_array_but_never_a_tensor():
     a = np.ones(2, dtype=np.float32)
     a += tg.tensor([1.0, 2.0])  # numbers without a gradient: numpy's in-place add
