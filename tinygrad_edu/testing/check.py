@@ -39,7 +39,7 @@ DOMAINS: dict[str, dict] = {
     "away from 0": {"away_from": 0.0},                     # the kink of |x|, relu, sign
     "nonzero": {"away_from": 0.0, "margin": 0.5},          # divisors
     "unit interval": {"min_value": 0.05, "max_value": 0.95},   # probabilities
-    "inside (-1, 1)": {"min_value": -0.9, "max_value": 0.9},   # asin, acos, atanh
+    "inside (-1, 1)": {"min_value": -0.9, "max_value": 0.9},   # asin, acos
     "distinct": {"distinct": True},                        # no ties: max, maximum, sort
 }
 
@@ -61,13 +61,13 @@ def check_primitive(primitive: Callable[..., Tensor], domain: str | dict = "real
     `strategies.arrays`, e.g. `{"min_value": -1.0, "max_value": 1.0}`); `arity` is the
     number of inputs (by default one per VJP of a Primitive, one per positional parameter
     of a function); `min_dims` the least number of dimensions (1 for a primitive that
-    reduces along axis -1). A
-    Primitive of several inputs gets broadcasting shapes, each input expanded to the
-    common shape as the Tensor layer does, so the primitive sees equal shapes. `inputs`
-    replaces all that: a strategy drawing `(arrays, params)`, params being keywords for
-    the call (axes, an index). `dtypes` are the float dtypes the forward is checked in
-    (the derivatives always in float64). Raises `PrimitiveCheckError` naming the
-    primitive, the check that failed and the smallest failing input hypothesis found.
+    reduces along axis -1). A Primitive of several inputs gets broadcasting shapes, each
+    input expanded to the common shape as the Tensor layer does, so the primitive sees
+    equal shapes. `inputs` replaces all that: a strategy drawing `(arrays, params)`,
+    params being keywords for the call (axes, an index). `dtypes` are the float dtypes
+    the forward is checked in (the derivatives always in float64). Raises
+    `PrimitiveCheckError` naming the primitive, the check that failed and the smallest
+    failing input hypothesis found.
 
     >>> import numpy as np
     >>> from tinygrad_edu.primitive import Primitive
@@ -148,7 +148,7 @@ def _check_example(name: str, call: Callable, reference, arrays, params: dict, d
         raise fail(f"the forward is not finite: {out.array!r}")
     if reference is not None:
         expected = np.asarray(reference(*in_dtype, **params))
-        wanted = result_dtype(expected, in_dtype, params)
+        wanted = _result_dtype(expected, in_dtype, params)
         if out.shape != expected.shape or out.dtype != wanted:
             raise fail(f"the forward has shape {out.shape} and dtype {out.dtype}; numpy's "
                        f"answer has shape {expected.shape} and dtype {wanted}")
@@ -165,7 +165,7 @@ def _check_example(name: str, call: Callable, reference, arrays, params: dict, d
             raise fail(f"{check.__name__} raised {type(error).__name__}: {error}") from error
 
 
-def result_dtype(expected: np.ndarray, arrays: Sequence[np.ndarray], params: dict) -> np.dtype:
+def _result_dtype(expected: np.ndarray, arrays: Sequence[np.ndarray], params: dict) -> np.dtype:
     """The dtype the engine gives (numpy 2's, with numpy 1.26 too): the float inputs' and
     float array parameters' dtypes promoted together, dtypes alone (numpy 1.26 promotes
     0-d arrays by value); the reference's own for a cast (a `dtype` parameter) and for
