@@ -19,7 +19,7 @@ LAYERS = [
     ["ops", "grad_fn"],
     ["tensor"],
     ["autograd_function"],
-    ["autograd", "creation", "files", "functions"],
+    ["autograd", "creation", "files", "functions", "numpy_functions"],
     ["nn.convolution", "nn.losses", "nn.normalization"],
     ["nn.functional"],
     ["nn", "optim", "data", "serialization", "testing", "utils"],
@@ -28,7 +28,8 @@ LAYERS = [
 ]
 
 # Reaches upwards made inside a function when it runs: none (autograd.py registers its walk
-# with tensor.py, as Tensor registers itself with primitive.py).
+# with tensor.py, and numpy_functions.py its tables, as Tensor registers itself with
+# primitive.py).
 UPWARD_REACHES: set[tuple[str, str]] = set()
 
 
@@ -136,6 +137,9 @@ def test_the_layers_below_reach_up_by_registration():
     autograd, primitive, tensor = module("autograd"), module("primitive"), module("tensor")
     assert primitive.TensorType is tinygrad_edu.Tensor
     assert tensor.backward_walk.run is autograd.backward
+    numpy_functions = module("numpy_functions")
+    assert tensor.numpy_protocols.ufunc is numpy_functions.on_ufunc
+    assert tensor.numpy_protocols.function is numpy_functions.on_function
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))

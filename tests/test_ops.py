@@ -1,5 +1,5 @@
 """Every primitive, specified once and tested three ways: forward against numpy, gradcheck,
-gradgradcheck.
+gradgradcheck, by `tg.testing.check_primitive`, the check users run on their own primitives.
 
 `SPECS` holds one or more entries per primitive of `tinygrad_edu.ops`: how to draw its
 inputs (domain, shapes, broadcasting pairs for elementwise ops), how to call it, and a numpy
@@ -25,7 +25,7 @@ from typing import get_type_hints
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -33,6 +33,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import ops
 from tinygrad_edu.primitive import Primitive
 from tinygrad_edu.testing import strategies as tst
+from tinygrad_edu.testing.check import check_primitive
 
 F = tg.nn.functional
 
@@ -959,62 +960,37 @@ def test_every_primitive_has_a_spec():
     assert specified - names == set(), f"specs of unknown primitives: {specified - names}"
 
 
-def _tensors(arrays, requires_grad: bool) -> list[tg.Tensor]:
-    return [tg.Tensor(np.array(a), requires_grad=requires_grad) for a in arrays]
+def recorded_by(primitive: str, call: Callable[..., tg.Tensor]) -> Callable[..., tg.Tensor]:
+    """`call`, checking that a result in a graph was made by the primitive its spec is for
+    (so that a spec cannot test a composition in the primitive's place)."""
+    def checked(*xs, **params):
+        out = call(*xs, **params)
+        if out.requires_grad:
+            assert out.node is not None and out.node.op.name == primitive, \
+                f"the spec of {primitive} recorded {out.node}"
+        return out
+    return checked
 
 
-def check_forward(spec: Spec, arrays, params: dict, dtype) -> None:
-    """The output equals numpy's, with its shape and dtype (0-d stays 0-d, float32 stays
-    float32), and the spec of a primitive really calls that primitive. The dtype wanted is
-    the inputs' own (or the one a cast asks for): numpy 1.26 would widen a 0-d float32
-    reference beside a Python number, which numpy 2 and the engine do not."""
-    arrays = [a.astype(dtype) for a in arrays]
-    out = spec.call(*_tensors(arrays, requires_grad=True), **params)
-    expected = np.asarray(spec.reference(*arrays, **params))
-    if spec.primitive is not None:
-        assert out.node is not None and out.node.op.name == spec.primitive
-    assert out.shape == expected.shape and out.dtype == wanted_dtype(expected, arrays, params)
-    tolerance = 1e-5 if dtype == np.float32 else 1e-12
-    np.testing.assert_allclose(out.numpy(), expected, rtol=tolerance, atol=tolerance)
+def check_case(name: str, spec: Spec, max_examples: int | None = None) -> None:
+    """check_primitive, as users run it: the forward against numpy (shape, dtype, values;
+    in float32 and float64), gradcheck with a random upstream gradient v and random
+    directions u, and gradgradcheck, the same for x -> J(x)^T v (second derivatives)."""
+    call = spec.call if spec.primitive is None else recorded_by(spec.primitive, spec.call)
+    check_primitive(call, inputs=spec.inputs, reference=spec.reference,
+                    dtypes=(np.float32, np.float64), max_examples=max_examples, name=name)
 
 
-def wanted_dtype(expected: np.ndarray, arrays, params: dict) -> np.dtype:
-    """numpy 2's dtype for the result: that of the float inputs and float array parameters
-    promoted together (dtypes alone, so numpy 1.26's value-based rule for 0-d arrays does
-    not enter), or the reference's own for a cast and for non-float results. A 0-d array
-    parameter does not widen inputs with dimensions (PyTorch's promotion: a 0-d float64
-    beside a float32 vector gives float32, beside a 0-d float32 float64)."""
-    if "dtype" in params or expected.dtype.kind != "f":
-        return expected.dtype
-    extra = [p.dtype for p in params.values()
-             if isinstance(p, np.ndarray) and p.dtype.kind == "f"
-             and (p.ndim or all(a.ndim == 0 for a in arrays))]
-    return np.result_type(*(a.dtype for a in arrays), *extra)
-
-
-# One test per case runs all three checks on each drawn input: drawing costs more than
-# checking, so this triples the examples per second of the suite.
-@pytest.mark.parametrize("spec", CASES.values(), ids=CASES.keys())
-@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]))
-def test_forward_gradcheck_gradgradcheck(spec, data, dtype):
-    check_case(spec, data, dtype)
+@pytest.mark.parametrize("name", CASES)
+def test_forward_gradcheck_gradgradcheck(name):
+    check_case(name, CASES[name])
 
 
 # PyTorch's math surface: the same checks on fewer drawn inputs (most of these entries are
 # simple compositions), to keep their share of CI's time small
-@pytest.mark.parametrize("spec", MATH_CASES.values(), ids=MATH_CASES.keys())
-@settings(max_examples=20)
-@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]))
-def test_math_surface_forward_gradcheck_gradgradcheck(spec, data, dtype):
-    check_case(spec, data, dtype)
-
-
-def check_case(spec: Spec, data, dtype) -> None:
-    arrays, params = data.draw(spec.inputs)
-    check_forward(spec, arrays, params, dtype)
-    f = lambda *xs: spec.call(*xs, **params)
-    assert tg.gradcheck(f, arrays)      # random upstream gradient v, random directions u
-    assert tg.gradgradcheck(f, arrays)  # the same for x -> J(x)^T v: second derivatives
+@pytest.mark.parametrize("name", MATH_CASES)
+def test_math_surface_forward_gradcheck_gradgradcheck(name):
+    check_case(name, MATH_CASES[name], max_examples=20)
 
 
 # ---------------------------------------------------------------------------------------

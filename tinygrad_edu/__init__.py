@@ -9,7 +9,7 @@
 (2, 3)
 """
 
-from . import autograd, data, functions, nn, ops, optim, utils, viz
+from . import autograd, data, functions, nn, numpy_functions, ops, optim, utils, viz
 from .autograd import grad, hessian, jacobian
 from .creation import (
     arange,
@@ -104,10 +104,10 @@ __all__ = [
     "hessian", "int", "int8", "int16", "int32", "int64", "is_floating_point",
     "is_grad_enabled", "is_tensor", "jacobian", "linspace", "load", "log_softmax",
     "logspace", "logsumexp", "long", "manual_seed", "matmul", "maximum", "minimum",
-    "multinomial", "nn", "no_grad", "normal", "ones", "ones_like", "ops", "optim",
-    "promote_types", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
-    "randperm", "relu", "result_type", "save", "set_default_device", "set_default_dtype",
-    "set_grad_enabled", "short", "sigmoid", "softmax", "stack", "tanh", "tensor", "uint8",
-    "utils", "viz", "where", "zeros", "zeros_like",
+    "multinomial", "nn", "no_grad", "normal", "numpy_functions", "ones", "ones_like", "ops",
+    "optim", "promote_types", "rand", "rand_like", "randint", "randint_like", "randn",
+    "randn_like", "randperm", "relu", "result_type", "save", "set_default_device",
+    "set_default_dtype", "set_grad_enabled", "short", "sigmoid", "softmax", "stack", "tanh",
+    "tensor", "uint8", "utils", "viz", "where", "zeros", "zeros_like",
 ]
 __all__ += functions.__all__

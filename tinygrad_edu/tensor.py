@@ -10,7 +10,9 @@ so that primitives see inputs of equal shape.
 
 `backward()` runs the walk of `autograd.py`, which is built on this file: autograd.py
 hands its walk over when it is imported (`register_backward`), as the Tensor class hands
-itself to primitive.py, so this file imports nothing above it.
+itself to primitive.py, so this file imports nothing above it. numpy's functions on
+tensors (`np.exp(t)`) are looked up in the tables of `numpy_functions.py`, registered the
+same way (`register_numpy_protocols`).
 """
 
 from __future__ import annotations
@@ -66,7 +68,6 @@ class Tensor:
 
     __slots__ = ("array", "grad", "requires_grad", "node", "name", "retains_grad",
                  "version_counter", "is_view", "__weakref__")
-    __array_ufunc__ = None  # `ndarray + Tensor` calls Tensor.__radd__, not numpy's loop
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
         """Wrap `data` (array, list or number); numpy arrays are shared, not copied."""
@@ -194,6 +195,15 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         return self.array if dtype is None else self.array.astype(dtype)
+
+    # numpy's protocols: `np.exp(t)`, `array + t`, `np.sum(t, axis=0)` and `np.where(c, t, 0)`
+    # call the primitives, so a VJP in numpy spelling also runs, recorded, on tensors. The
+    # tables are in numpy_functions.py, which registers them (`register_numpy_protocols`).
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return numpy_protocols.ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return numpy_protocols.function(func, types, args, kwargs)
 
     def item(self) -> Scalar:
         if self.array.size != 1:
@@ -459,6 +469,7 @@ class Tensor:
     def __rpow__(self, other): return _binary(ops.pow, other, self)
     def __neg__(self): return ops.neg(self)
     def __pos__(self): return self
+    def __abs__(self): return ops.abs(self)
     def __matmul__(self, other): return matmul(self, other)
     def __rmatmul__(self, other): return matmul(other, self)
     def __getitem__(self, index): return ops.getitem(self, index=_index(index))
@@ -1167,6 +1178,28 @@ backward_walk = _BackwardWalk()
 def register_backward(walk: Callable) -> None:
     """Called once by autograd.py: `walk(tensor, gradient, retain_graph, create_graph)`."""
     backward_walk.run = walk
+
+
+class _NumpyProtocols:
+    """Where `Tensor.__array_ufunc__` and `__array_function__` find numpy_functions.py's
+    dispatch: it registers itself when imported, as autograd.py registers the walk."""
+
+    def __init__(self):
+        self.ufunc = self.function = self.not_registered
+
+    @staticmethod
+    def not_registered(*args):
+        raise RuntimeError("numpy functions on tensors are in tinygrad_edu.numpy_functions; "
+                           "import tinygrad_edu before calling numpy on a Tensor")
+
+
+numpy_protocols = _NumpyProtocols()
+
+
+def register_numpy_protocols(ufunc: Callable, function: Callable) -> None:
+    """Called once by numpy_functions.py: `ufunc(ufunc, method, inputs, kwargs)` and
+    `function(func, types, args, kwargs)`, numpy's two protocols."""
+    numpy_protocols.ufunc, numpy_protocols.function = ufunc, function
 
 
 class MaxResult(NamedTuple):
