@@ -97,9 +97,13 @@ neg = Primitive("neg", np.negative,
 
 def _pow_vjp_base(g, out, x, p):
     # d(x^p) = p x^(p-1) dx; with p = 0 the derivative is 0 everywhere, 0 included
-    if isinstance(p, (int, float)) and p == 0:
-        return g * 0
-    return g * p * x ** (p - 1)
+    if isinstance(p, (int, float)):
+        return g * 0 if p == 0 else g * p * x ** (p - 1)
+    # a tensor p: where p = 0 and x = 0, p x^(p-1) would be 0 * inf; the exponent 1 there
+    # gives p x = 0 (PyTorch's 0) without computing the infinity, and leaves every other
+    # entry (and its second derivatives) as it was
+    at_zero = (unwrap(p) == 0) & (np.asarray(unwrap(x)) == 0)
+    return g * p * x ** where(at_zero, 1, p - 1) if at_zero.any() else g * p * x ** (p - 1)
 
 
 def _pow_vjp_exponent(g, out, x, p):
@@ -306,9 +310,14 @@ sum = Primitive("sum", np.add.reduce,
 
 
 def _max_vjp(g, out, x, axis, keepdims):
-    # The gradient goes to the entries equal to the maximum, shared evenly among ties
+    # The gradient goes to the entries equal to the maximum, shared evenly among ties. A NaN
+    # is the maximum of its window (numpy and PyTorch propagate it), so there the gradient
+    # goes to the NaN entries only, as in PyTorch, not 0/0 to the whole window
     kept = unwrap(out) if keepdims else np.expand_dims(unwrap(out), axis)
-    share = (unwrap(x) == kept).astype(g.dtype)
+    share = unwrap(x) == kept
+    if np.isnan(kept).any():
+        share |= np.isnan(unwrap(x)) & np.isnan(kept)
+    share = share.astype(g.dtype)
     share /= share.sum(axis=axis, keepdims=True)  # in place: pooling makes this array large
     return _unreduce(g, x.shape, axis, keepdims) * constant_like(share, g)
 

@@ -300,8 +300,9 @@ def op_error(name: str, inputs: Sequence, error: Exception) -> Exception:
 
 def builtin_kind(error: Exception) -> type[Exception]:
     """The builtin class to re-raise `error` as, with a clearer message (numpy's own
-    subclasses, such as its casting errors, cannot be built from a message alone)."""
-    for kind in (IndexError, TypeError, ValueError):
+    subclasses, such as its casting errors, cannot be built from a message alone). A
+    MemoryError stays one: the caller may catch it and retry with less."""
+    for kind in (MemoryError, IndexError, TypeError, ValueError):
         if isinstance(error, kind):
             return kind
     return ValueError

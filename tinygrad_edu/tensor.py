@@ -532,8 +532,12 @@ class Tensor:
 
     def std(self, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None,
             keepdims=None):
-        return self.var(dim, keepdim, correction=correction, unbiased=unbiased, axis=axis,
-                        keepdims=keepdims) ** 0.5
+        """sqrt(var); where the variance is 0 (a constant slice) the gradient is 0, as in
+        PyTorch, not 0 * inf: sqrt's infinite slope there is never computed."""
+        v = self.var(dim, keepdim, correction=correction, unbiased=unbiased, axis=axis,
+                     keepdims=keepdims)
+        nonzero = v.array != 0  # NaN != 0: a NaN variance still gives a NaN std
+        return where(nonzero, where(nonzero, v, 1) ** 0.5, 0)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """Full max, or with `dim` (PyTorch) the pair (values, indices); with `axis` (numpy)
@@ -1213,11 +1217,17 @@ class MaxResult(NamedTuple):
 # Construction
 # ---------------------------------------------------------------------------------------
 
+NUMERIC_KINDS = "biufc"  # numpy's kinds of bool, int, unsigned int, float, complex
+
+
 def to_array(data, dtype, copy: bool) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.array
     if isinstance(data, np.ndarray):
         array = data if dtype is None else data.astype(as_dtype(dtype), copy=False)
+        if array.dtype.kind not in NUMERIC_KINDS:
+            raise TypeError(f"tensor: cannot make a tensor of dtype {array.dtype}; tensors "
+                            f"hold bool, integer, float or complex numbers")
         return array.copy() if copy and array is data else array
     try:
         array = np.array(data)
@@ -1226,6 +1236,9 @@ def to_array(data, dtype, copy: bool) -> np.ndarray:
     if array.dtype == object:
         raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
                         f"(ragged nested lists or non-numbers?)")
+    if array.dtype.kind not in NUMERIC_KINDS:
+        raise TypeError(f"tensor: cannot make a tensor of dtype {array.dtype} (from "
+                        f"{data!r:.40}); tensors hold bool, integer, float or complex numbers")
     if dtype is not None:
         return array.astype(as_dtype(dtype), copy=False)
     if array.dtype == np.float64 and not isinstance(data, np.generic):
@@ -1385,7 +1398,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
     first = tensors[0]
     if first.ndim == 0:
         raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
-    axis = dim % first.ndim
+    axis = normalize_dim("cat", dim, first.ndim)
     for i, t in enumerate(tensors):
         if t.ndim != first.ndim or t.shape[:axis] + t.shape[axis + 1:] != \
                 first.shape[:axis] + first.shape[axis + 1:]:
@@ -1403,7 +1416,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack: tensor {i} has shape {t.shape}, expected "
                              f"{tensors[0].shape} (all tensors must have the same shape)")
-    axis = dim % (tensors[0].ndim + 1)
+    axis = normalize_dim("stack", dim, tensors[0].ndim + 1)
     return cat([t.unsqueeze(axis) for t in tensors], axis)
 
 
@@ -1413,7 +1426,9 @@ def maximum(x, y) -> Tensor:
 
 
 def minimum(x, y) -> Tensor:
-    return -maximum(-as_tensor(x), -as_tensor(y))
+    x, y = as_tensor(x), as_tensor(y)
+    broadcast_shape("minimum", x.shape, y.shape)  # an error names minimum, not its maximum
+    return -maximum(-x, -y)
 
 
 def same_dtype(name: str, *tensors: Tensor) -> None:
