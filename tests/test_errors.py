@@ -175,3 +175,58 @@ def test_the_op_is_named_once_when_numpy_names_it_too():
 def test_transpose_of_fewer_than_two_dimensions_is_the_tensor_itself():
     for t in (tg.tensor(1.0), tg.tensor([1.0, 2.0])):  # as in PyTorch
         assert t.transpose(0, -1) is t
+
+
+# -- issue 16: errors that name their cause ------------------------------------------------
+
+CAUSES = {
+    "minimum": (lambda: tg.minimum(tg.ones(2), tg.ones(3)), ValueError,
+                r"^minimum: shapes \(2,\), \(3,\) cannot be broadcast"),
+    "jacobian of a float": (lambda: tg.jacobian(lambda x: float(x.sum().item()), tg.ones(2)),
+                            TypeError, r"^jacobian: f must return a Tensor, got float"),
+    "Linear(-1, 2)": (lambda: tg.nn.Linear(-1, 2), ValueError,
+                      r"^Linear: in_features must be a non-negative int, got -1"),
+    "Linear(2, 1.5)": (lambda: tg.nn.Linear(2, 1.5), ValueError, r"^Linear: out_features"),
+    "Conv2d(1, -4, 3)": (lambda: tg.nn.Conv2d(1, -4, 3), ValueError, r"^Conv2d: out_channels"),
+    "Embedding(-1, 3)": (lambda: tg.nn.Embedding(-1, 3), ValueError,
+                         r"^Embedding: num_embeddings"),
+    "batches seed": (lambda: tg.data.batches(np.ones((4, 2)), np.ones(4), 2, seed="abc"),
+                     TypeError, r"^batches: seed must be an int, a numpy Generator or None, "
+                                r"got 'abc'"),
+    "train_test_split seed": (lambda: tg.data.train_test_split(np.ones(4), seed=1.5),
+                              TypeError, r"^train_test_split: seed"),
+    "make_spirals n": (lambda: tg.data.make_spirals(n=2.5), TypeError,
+                       r"^make_spirals: n must be an int .*got 2.5"),
+    "make_spirals seed": (lambda: tg.data.make_spirals(4, seed="x"), TypeError,
+                          r"^make_spirals: seed"),
+    "make_wages n": (lambda: tg.data.make_wages(n=3.0), TypeError, r"^make_wages: n"),
+    "one_hot of no labels": (lambda: tg.data.one_hot([]), ValueError,
+                             r"^one_hot: cannot infer num_classes from no labels"),
+    "cross_entropy float indices": (
+        lambda: F.cross_entropy(tg.ones(2, 3), tg.tensor([0.0, 1.0])), TypeError,
+        r"^cross_entropy: class indices must be integers, got a float target of shape "
+        r"\(2,\); convert it with target.long\(\)"),
+    "tensor of strings": (lambda: tg.tensor(["a", "b"]), TypeError,
+                          r"^tensor: cannot make a tensor of dtype <U1"),
+    "tensor of a string array": (lambda: tg.tensor(np.array(["a"])), TypeError,
+                                 r"^tensor: cannot make a tensor of dtype <U1"),
+    "as_tensor of datetimes": (lambda: tg.as_tensor(np.array(["2020-01-01"], "M8[D]")),
+                               TypeError, r"^tensor: cannot make a tensor of dtype datetime64"),
+}
+
+
+@pytest.mark.parametrize("call, kind, message", CAUSES.values(), ids=CAUSES.keys())
+def test_the_error_names_its_cause(call, kind, message):
+    with pytest.raises(kind, match=message):
+        call()
+
+
+def test_one_hot_of_no_labels_with_num_classes_is_empty():
+    assert tg.data.one_hot([], num_classes=3).shape == (0, 3)
+
+
+def test_load_mnist_given_a_file_says_it_is_a_file(tmp_path):
+    path = tmp_path / "train-images-idx3-ubyte"
+    path.write_bytes(b"")
+    with pytest.raises(NotADirectoryError, match=f"load_mnist: {path} is a file; give the folder"):
+        tg.data.load_mnist(path)

@@ -317,6 +317,10 @@ def jacobian(f: Callable[[Tensor], Tensor], x, create_graph: bool = False) -> Te
     if not x.requires_grad:
         x = x.detach().requires_grad_()
     out = f(x)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"jacobian: f must return a Tensor, got {type(out).__name__} "
+                        f"({out!r:.40}); a number computed from x.item() or float(x) has no "
+                        f"gradient, so keep the computation on tensors")
     flat = out.reshape(-1)
     rows = []
     for i in range(flat.shape[0]):

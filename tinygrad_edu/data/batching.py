@@ -35,7 +35,7 @@ def train_test_split(*arrays, test_size: float | int = 0.3, seed: Seed = None,
                          f"got {lengths}")
     n = lengths[0]
     n_test = _test_count(test_size, n)
-    order = rng(seed).permutation(n) if shuffle else np.arange(n)
+    order = rng(seed, "train_test_split").permutation(n) if shuffle else np.arange(n)
     train, test = order[:n - n_test], order[n - n_test:]
     return [part for a in arrays for part in (a[train], a[test])]
 
@@ -69,6 +69,8 @@ def one_hot(labels, num_classes: int | None = None) -> np.ndarray:
            [0., 1., 0.]])
     """
     labels = np.asarray(labels)
+    if labels.size == 0 and labels.dtype.kind == "f":
+        labels = labels.astype(np.int64)  # np.asarray([]) is float64: no labels, not floats
     if not np.issubdtype(labels.dtype, np.integer):
         raise TypeError(f"one_hot: labels must be integers, got dtype {labels.dtype}")
     if labels.size and labels.min() < 0:
@@ -104,7 +106,7 @@ def batches(X, y, batch_size: int, shuffle: bool = True,
             or batch_size < 1:
         raise ValueError(f"batches: batch_size must be a positive integer, got {batch_size!r}")
     # draw the order now, so that errors and the random draw happen at the call
-    order = rng(seed).permutation(len(X)) if shuffle else np.arange(len(X))
+    order = rng(seed, "batches").permutation(len(X)) if shuffle else np.arange(len(X))
     return _batches(X, y, order, batch_size)
 
 

@@ -147,6 +147,9 @@ def _mnist_folder(folder: str | os.PathLike | None) -> Path:
                 f"four MNIST files")
         return DEBIAN_FASHION_MNIST
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"load_mnist: {folder} is a file; give the folder that holds "
+                                 f"the four MNIST files (train-images-idx3-ubyte[.gz], ...)")
     if not folder.is_dir():
         raise FileNotFoundError(f"load_mnist: folder {folder} does not exist")
     return folder

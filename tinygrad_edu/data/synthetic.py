@@ -22,12 +22,14 @@ def make_spirals(n: int, cycles: float = 1, noise: float = 0.0,
     >>> X.shape, y.shape, int(y.sum())
     ((300, 2), (300,), 150)
     """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"make_spirals: n must be an int (the number of points), got {n!r}")
     if n < 2:
         raise ValueError(f"make_spirals: n must be at least 2 (one point per arm), got {n}")
     if cycles <= 0 or noise < 0:
         raise ValueError(f"make_spirals: need cycles > 0 and noise >= 0, "
                          f"got cycles={cycles}, noise={noise}")
-    gen = rng(seed)
+    gen = rng(seed, "make_spirals")
     y = np.zeros(n, dtype=np.int64)
     y[gen.choice(n, size=n // 2, replace=False)] = 1
     X = np.empty((n, 2))
@@ -62,9 +64,11 @@ def make_wages(n: int = 100, seed: int | np.random.Generator | None = None
     >>> bool(abs(intercept - 3) < 0.2 and abs(slope - 1) < 0.1)
     True
     """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"make_wages: n must be an int (the number of points), got {n!r}")
     if n < 1:
         raise ValueError(f"make_wages: n must be at least 1, got {n}")
-    gen = rng(seed)
+    gen = rng(seed, "make_wages")
     x = gen.uniform(-5, 5, size=n)
     y = x + gen.standard_normal(n) + 3
     return x, y

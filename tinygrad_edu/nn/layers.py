@@ -20,6 +20,13 @@ from .convolution import pair
 from .module import Module, Parameter
 
 
+def _check_sizes(layer: str, **sizes) -> None:
+    """Sizes must be non-negative ints: say which one is wrong, not numpy's words."""
+    for name, n in sizes.items():
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"{layer}: {name} must be a non-negative int, got {n!r}")
+
+
 def _empty(*shape: int, dtype=None) -> Parameter:
     return Parameter(np.empty(shape, dtype=as_dtype(dtype or get_default_dtype())))
 
@@ -45,6 +52,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
         super().__init__()
+        _check_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = in_features, out_features
         self.weight = _empty(out_features, in_features, dtype=dtype)
         self.register_parameter("bias", _empty(out_features, dtype=dtype) if bias else None)
@@ -70,6 +78,7 @@ class Conv2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1,
                  padding=0, bias: bool = True, dtype=None):
         super().__init__()
+        _check_sizes("Conv2d", in_channels=in_channels, out_channels=out_channels)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, 1)
         self.stride = pair("Conv2d", "stride", stride, 1)
@@ -244,6 +253,7 @@ class Embedding(Module):
                  scale_grad_by_freq: bool = False, sparse: bool = False, _weight=None,
                  _freeze: bool = False, dtype=None):
         super().__init__()
+        _check_sizes("Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx must be within num_embeddings, got "

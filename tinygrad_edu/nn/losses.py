@@ -338,6 +338,11 @@ def _class_weight_along(weight, log_probs: Tensor) -> np.ndarray | None:
 def _soft_cross_entropy(log_probs, target, weight, reduction, smoothing) -> Tensor:
     """-sum_c w_c y_c log p_c per prediction, for a target distribution y."""
     target = as_tensor(target, dtype=log_probs.dtype)
+    class_dim = 0 if log_probs.ndim == 1 else 1
+    if target.shape == log_probs.shape[:class_dim] + log_probs.shape[class_dim + 1:]:
+        raise TypeError(f"cross_entropy: class indices must be integers, got a float target "
+                        f"of shape {target.shape}; convert it with target.long() (or give "
+                        f"class probabilities of the input's shape {log_probs.shape})")
     if target.shape != log_probs.shape:
         raise ValueError(f"cross_entropy: a probability target must have the input's shape "
                          f"{log_probs.shape}, got {target.shape}")
