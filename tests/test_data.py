@@ -3,7 +3,9 @@ one-hot targets and mini-batches."""
 
 import doctest
 import gzip
+import os
 import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -131,6 +133,48 @@ def test_idx_reads_in_chunks(tmp_path, monkeypatch):
         assert np.array_equal(tg.data.load_idx(path), array)
 
 
+def gzip_of_zeros(header: bytes, n: int) -> bytes:
+    """A .gz of `header` then n zero bytes, compressed piece by piece (never all in memory)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: the gzip container
+    parts = [packer.compress(header)]
+    for start in range(0, n, 1 << 24):
+        parts.append(packer.compress(bytes(min(1 << 24, n - start))))
+    return b"".join(parts) + packer.flush()
+
+
+def test_idx_decompression_stops_at_the_declared_size(tmp_path, monkeypatch):
+    # a 1 MB .gz holding 3 declared bytes then 1 GB of zeros: at most a chunk is inflated
+    inflated = []
+    real_readinto = gzip.GzipFile.readinto
+    monkeypatch.setattr(gzip.GzipFile, "readinto",
+                        lambda self, b: inflated.append(real_readinto(self, b)) or inflated[-1])
+    path = write(tmp_path / "bomb-idx1-ubyte.gz",
+                 gzip_of_zeros(bytes([0, 0, 0x08, 1, 0, 0, 0, 3, 7, 8, 9]), 1 << 30))
+    with pytest.raises(ValueError, match=f"{path} is too long: more than the 3 bytes"):
+        tg.data.load_idx(path)
+    assert sum(inflated) <= idx.CHUNK
+
+
+def test_idx_a_size_no_gzip_of_this_length_can_hold_is_refused_before_reading(tmp_path,
+                                                                              monkeypatch):
+    # the header claims 2 GB; DEFLATE expands at most 1032-fold, and the file is ~100 bytes
+    header = bytes([0, 0, 0x08, 1]) + struct.pack(">I", 2 ** 31)
+    path = write(tmp_path / "liar-idx1-ubyte.gz", header + bytes(1000), gz=True)
+    monkeypatch.setattr(np, "empty", lambda *a, **k: pytest.fail("allocated"))
+    with pytest.raises(ValueError, match=rf"{path} claims shape \(2147483648,\) of uint8 "
+                                         f".*more than a gzip file of its size can expand to"):
+        tg.data.load_idx(path)
+
+
+def test_idx_refuses_folders_and_fifos_by_name(tmp_path):
+    with pytest.raises(IsADirectoryError, match=f"load_idx: {tmp_path} is a folder"):
+        tg.data.load_idx(tmp_path)
+    fifo = tmp_path / "labels-idx1-ubyte"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match=f"load_idx: {fifo} is not a regular file .*FIFO"):
+        tg.data.load_idx(fifo)
+
+
 # -- MNIST folders -----------------------------------------------------------------------
 
 
@@ -180,6 +224,15 @@ def test_load_mnist_errors(tmp_path, monkeypatch):
     monkeypatch.setattr(datasets, "DEBIAN_FASHION_MNIST", tmp_path / "absent")
     with pytest.raises(FileNotFoundError, match="apt-get install dataset-fashion-mnist"):
         tg.data.load_mnist()
+
+
+def test_load_mnist_refuses_labels_outside_0_to_9(tmp_path):
+    fake_mnist(tmp_path / "m")
+    labels = np.array([0, 9, 10, 3, 255], np.uint8)
+    path = write(tmp_path / "m" / "train-labels-idx1-ubyte.gz", idx_bytes(labels), True)
+    with pytest.raises(ValueError, match=f"load_mnist: {path} holds label 255 \\(at index 4\\); "
+                                         f"MNIST's classes are 0..9"):
+        tg.data.load_mnist(tmp_path / "m")
 
 
 def test_load_mnist_finds_debian_fashion_mnist():

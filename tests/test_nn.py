@@ -359,3 +359,25 @@ def test_linear_function():
     x, w, b = tg.randn(4, 3), tg.randn(2, 3), tg.randn(2)
     np.testing.assert_allclose(F.linear(x, w, b).numpy(), x.numpy() @ w.numpy().T + b.numpy(),
                                rtol=1e-6)
+
+
+def test_load_state_dict_casts_everything_first_and_changes_nothing_on_failure():
+    # issue 16: the weight used to be overwritten before the bias failed to cast
+    layer = nn.Linear(2, 3)
+    before = _snapshot(layer)
+    versions = [p._version for p in layer.parameters()]
+    state = {"weight": np.zeros((3, 2)), "bias": np.array([1j, 2j, 3j])}
+    with pytest.raises(TypeError, match=r"load_state_dict: cannot copy 'bias' of dtype "
+                                        r"complex128 into a parameter of dtype float32"):
+        layer.load_state_dict(state)
+    assert all(np.array_equal(before[k], v) for k, v in _snapshot(layer).items())
+    assert [p._version for p in layer.parameters()] == versions
+
+
+def test_load_state_dict_names_the_int_buffer_a_float_cannot_go_into():
+    model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    state = {k: np.asarray(v.numpy() + 1, dtype=np.float64) for k, v in model.state_dict().items()}
+    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    with pytest.raises(TypeError, match="'1.num_batches_tracked' of dtype float64"):
+        model.load_state_dict(state)
+    assert all(np.array_equal(before[k], v.numpy()) for k, v in model.state_dict().items())

@@ -130,6 +130,9 @@ def load_mnist(folder: str | os.PathLike | None = None, kind: str = "train") -> 
         raise ValueError(f"load_mnist: {labels_file} should hold {len(images)} uint8 labels "
                          f"(one per image in {images_file.name}), got {labels.dtype} of "
                          f"shape {labels.shape}")
+    if labels.size and labels.max() > 9:
+        raise ValueError(f"load_mnist: {labels_file} holds label {labels.max()} (at index "
+                         f"{int(labels.argmax())}); MNIST's classes are 0..9")
     names = FASHION_MNIST_NAMES if "fashion" in folder.resolve().name.lower() else DIGIT_NAMES
     rows, cols = images.shape[1:]
     return Dataset(images.reshape(len(images), rows * cols), labels.astype(np.int64),

@@ -23,6 +23,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from ..files import open_regular
+
 # dtype code -> numpy dtype as stored (big-endian)
 IDX_DTYPES = {
     0x08: np.dtype("u1"),
@@ -33,6 +35,10 @@ IDX_DTYPES = {
     0x0E: np.dtype(">f8"),
 }
 GZIP_MAGIC = b"\x1f\x8b"
+# DEFLATE (gzip's compression) cannot expand its input more than about 1032-fold (a run of
+# 258 bytes costs at least 2 bits), so a header that claims more is lying: refused before
+# anything is allocated or decompressed
+MAX_GZIP_RATIO = 1032
 CHUNK = 1 << 20  # read in 1 MiB pieces: gzip's readinto copies, so keep each copy small
 
 
@@ -41,7 +47,9 @@ def load_idx(path: str | os.PathLike) -> np.ndarray:
 
     Compression is recognised by the file's first bytes, not its name. A wrong magic
     number, an unknown dtype code, or data shorter or longer than the header's sizes
-    raises ValueError naming the file.
+    raises ValueError naming the file. Decompression stops at the header's declared size
+    (one byte more is an error), and a size no gzip file of this length can hold is refused
+    before anything is read; so a small .gz can never expand into a large array unannounced.
 
     >>> import pathlib, tempfile, tinygrad_edu as tg
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny-idx1-ubyte"
@@ -50,24 +58,31 @@ def load_idx(path: str | os.PathLike) -> np.ndarray:
     array([7, 8, 9], dtype=uint8)
     """
     path = Path(path)
-    with open(path, "rb") as raw:
+    with open_regular(path, "load_idx") as raw:
+        size = os.fstat(raw.fileno()).st_size
         compressed = raw.read(2) == GZIP_MAGIC
         raw.seek(0)
         if not compressed:
-            return _read_idx(raw, path, available=os.fstat(raw.fileno()).st_size)
+            return _read_idx(raw, path, available=size)
         try:
             with gzip.GzipFile(fileobj=raw) as f:
-                return _read_idx(f, path, available=None)
+                return _read_idx(f, path, available=None, at_most=size * MAX_GZIP_RATIO)
         except (OSError, EOFError, zlib.error) as error:
             # a damaged or cut-off .gz stream: say which file, not just zlib's words
             raise ValueError(f"load_idx: {path} is not a valid gzip file ({error})") from error
 
 
-def _read_idx(f: BinaryIO, path: Path, available: int | None) -> np.ndarray:
-    """Parse the header, check the sizes, then read the data once, straight into the array."""
+def _read_idx(f: BinaryIO, path: Path, available: int | None,
+              at_most: int | None = None) -> np.ndarray:
+    """Parse the header, check the sizes, then read the data once, straight into the array.
+    `available` is the exact size of raw data, `at_most` a bound on decompressed data."""
     dtype, shape = _read_header(f, path)
     header_bytes = 4 + 4 * len(shape)
     nbytes = math.prod(shape) * dtype.itemsize
+    if at_most is not None and header_bytes + nbytes > at_most:
+        raise ValueError(f"load_idx: {path} claims shape {shape} of {dtype.name} ({nbytes} "
+                         f"bytes), more than a gzip file of its size can expand to "
+                         f"({at_most} bytes at gzip's largest ratio, {MAX_GZIP_RATIO}:1)")
     if available is not None and available - header_bytes != nbytes:
         problem = "truncated" if available - header_bytes < nbytes else "too long"
         raise ValueError(f"load_idx: {path} is {problem}: its header says shape {shape} of "

@@ -307,7 +307,10 @@ class Module:
         """Copy `state_dict`'s arrays into the parameters of the same names, in place.
 
         Shapes must match. With `strict` (the default) the names must match exactly too.
-        On any mismatch a RuntimeError lists every problem and nothing is changed.
+        On any mismatch a RuntimeError lists every problem and nothing is changed. Every
+        value is checked and cast to its parameter's dtype before the first is copied, so a
+        value that cannot be cast (a float into an int buffer, a complex into a float) is an
+        error naming its key, and nothing is changed then either.
         """
         own = dict(self._named_state())
         missing = [name for name in own if name not in state_dict]
@@ -323,10 +326,11 @@ class Module:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:"
                                + "".join(f"\n\t{e}" for e in errors))
-        for name, p in own.items():
-            if name in state_dict:
-                np.copyto(p.array, _array(name, state_dict[name]), casting="same_kind")
-                bump_version(p)
+        cast = {name: _cast(name, _array(name, state_dict[name]), p.dtype)
+                for name, p in own.items() if name in state_dict}
+        for name, value in cast.items():  # nothing can fail from here on
+            np.copyto(own[name].array, value)
+            bump_version(own[name])
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing ------------------------------------------------------------------------
@@ -345,6 +349,16 @@ class Module:
         if not extra and not children:
             return f"{type(self).__name__}()"
         return f"{type(self).__name__}(\n  " + "\n  ".join(extra + children) + "\n)"
+
+
+def _cast(name: str, array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`array` as `dtype` under numpy's same-kind rule (float64 -> float32 yes, float ->
+    int no), or a TypeError naming the key."""
+    if not np.can_cast(array.dtype, dtype, casting="same_kind"):
+        raise TypeError(f"load_state_dict: cannot copy {name!r} of dtype {array.dtype} into "
+                        f"a parameter of dtype {dtype} (numpy's same-kind rule: an int or "
+                        f"float value fits a float parameter, a float value no int one)")
+    return array.astype(dtype, copy=False)
 
 
 def _array(name: str, value) -> np.ndarray:
