@@ -184,6 +184,8 @@ CAUSES = {
                 r"^minimum: shapes \(2,\), \(3,\) cannot be broadcast"),
     "jacobian of a float": (lambda: tg.jacobian(lambda x: float(x.sum().item()), tg.ones(2)),
                             TypeError, r"^jacobian: f must return a Tensor, got float"),
+    "hessian of a float": (lambda: tg.hessian(lambda x: 2.0, tg.ones(2)), TypeError,
+                           r"^hessian: f must return a Tensor, got float"),
     "Linear(-1, 2)": (lambda: tg.nn.Linear(-1, 2), ValueError,
                       r"^Linear: in_features must be a non-negative int, got -1"),
     "Linear(2, 1.5)": (lambda: tg.nn.Linear(2, 1.5), ValueError, r"^Linear: out_features"),

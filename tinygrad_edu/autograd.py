@@ -344,6 +344,8 @@ def hessian(f: Callable[[Tensor], Tensor], x, create_graph: bool = False) -> Ten
     """
     def gradient(x: Tensor) -> Tensor:
         y = f(x)
+        if not isinstance(y, Tensor):
+            raise TypeError(f"hessian: f must return a Tensor, got {type(y).__name__}")
         if y.array.size != 1:
             raise ValueError(f"hessian: f must return a scalar, got shape {y.shape}")
         (g,) = grad(y, x, create_graph=True, allow_unused=True)
