@@ -1435,11 +1435,12 @@ def same_dtype(name: str, *tensors: Tensor) -> None:
     """Matrix products take operands of one dtype, as in PyTorch, which raises rather than
     promote: a float32 layer given float64 data would otherwise silently compute, and
     return, float64."""
-    other = next((t.dtype for t in tensors if t.dtype != tensors[0].dtype), None)
-    if other is not None:
-        raise RuntimeError(f"{name}: the operands must have the same dtype, but got "
-                           f"{tensors[0].dtype} and {other}; convert one with .to(dtype), "
-                           f"e.g. x.float() for a float32 layer")
+    first = tensors[0].array.dtype
+    for t in tensors[1:]:  # a loop, not a generator: this runs on every layer's forward
+        if t.array.dtype != first:
+            raise RuntimeError(f"{name}: the operands must have the same dtype, but got "
+                               f"{first} and {t.array.dtype}; convert one with .to(dtype), "
+                               f"e.g. x.float() for a float32 layer")
 
 
 def matmul(x, y) -> Tensor:
