@@ -136,6 +136,10 @@ def test_top_level_reductions_take_dim_keepdim_and_axis_keepdims():
     same(tg.std(tg.tensor([1.0, 2.0, 3.0, 4.0])), [1.2910])
     same(tg.std(tg.tensor([1.0, 2.0, 3.0, 4.0]), unbiased=False), [1.1180])
     same(tg.var(x, 0), [4.5, 4.5])
+    # PyTorch's positional overloads: (dim, unbiased, keepdim) and (unbiased)
+    same(tg.var(x, 0, False), [2.25, 2.25])
+    assert tg.var(x, 0, True, True).shape == (1, 2)
+    same(tg.std(tg.tensor([1.0, 2.0, 3.0, 4.0]), False), [1.1180])
     same(tg.logsumexp(tg.tensor([0.0, 0.0]), 0), math.log(2))
 
 

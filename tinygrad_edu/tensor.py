@@ -519,10 +519,13 @@ class Tensor:
         axes, keep = _reduction_args(self.ndim, dim, keepdim, axis, keepdims)
         return ops.sum(self, axis=axes, keepdims=keep) / _count(self.shape, axes)
 
-    def var(self, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None,
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=1, axis=None,
             keepdims=None):
-        """Variance with PyTorch's default `correction=1` (numpy's `ddof`); PyTorch's older
-        `unbiased=False` is `correction=0`."""
+        """Variance with PyTorch's default `correction=1` (numpy's `ddof`). As in PyTorch,
+        the second positional argument is the older `unbiased` (`x.var(0, False)` is
+        `correction=0`, not keepdim), and a bool alone is `unbiased` over every element."""
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
         if unbiased is not None:
             correction = int(unbiased)
         axes, keep = _reduction_args(self.ndim, dim, keepdim, axis, keepdims)
@@ -530,11 +533,11 @@ class Tensor:
         return (centred * centred).sum(axis=axes, keepdims=keep) / \
             max(_count(self.shape, axes) - correction, 0)
 
-    def std(self, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None,
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=1, axis=None,
             keepdims=None):
         """sqrt(var); where the variance is 0 (a constant slice) the gradient is 0, as in
         PyTorch, not 0 * inf: sqrt's infinite slope there is never computed."""
-        v = self.var(dim, keepdim, correction=correction, unbiased=unbiased, axis=axis,
+        v = self.var(dim, unbiased, keepdim, correction=correction, axis=axis,
                      keepdims=keepdims)
         nonzero = v.array != 0  # NaN != 0: a NaN variance still gives a NaN std
         return where(nonzero, where(nonzero, v, 1) ** 0.5, 0)
