@@ -2,13 +2,14 @@
 
 A safetensors file is a small JSON header (name -> dtype, shape, byte range) followed by the
 raw bytes of each tensor. Reading it parses JSON and copies bytes, so loading a file never
-runs code (unlike pickle, which PyTorch's `torch.save` uses). `save` writes it with the
-safetensors library; `load` reads it here, in a few lines, so that every header field is
+runs code (unlike pickle, which PyTorch's `torch.save` uses). Both directions are written
+here, in a few lines, rather than with the safetensors library: every header field is
 checked against the file's size before a byte of data is read, every error names the file,
 and a failure is a Python exception (the library's Rust code panics under memory pressure,
 with an exception that `except Exception` does not catch). The same file loads in PyTorch
-with `safetensors.torch.load_file`; since our names and layouts follow PyTorch's (`0.weight`,
-weight shape (out, in)), the result goes straight into `model.load_state_dict`.
+with `safetensors.torch.load_file` (the tests read our files with that library); since our
+names and layouts follow PyTorch's (`0.weight`, weight shape (out, in)), the result goes
+straight into `model.load_state_dict`.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-import safetensors.numpy
-from safetensors import SafetensorError
 
 from .files import open_regular, write_atomically
 from .tensor import Tensor
@@ -43,13 +42,7 @@ def save(state_dict: Mapping[str, Tensor | np.ndarray], path: str | os.PathLike)
     >>> loaded["0.weight"].shape, loaded["0.weight"].dtype
     ((3, 4), dtype('float32'))
     """
-    arrays = _to_arrays(state_dict)
-    path = Path(path)
-    try:
-        data = safetensors.numpy.save(arrays)
-    except SafetensorError as error:
-        raise ValueError(f"save: cannot write {path} as safetensors: {error}") from error
-    write_atomically(path, data, "save")
+    write_atomically(Path(path), _serialise(_to_arrays(state_dict)), "save")
 
 
 def load(path: str | os.PathLike) -> dict[str, Tensor]:
@@ -83,6 +76,7 @@ def load(path: str | os.PathLike) -> dict[str, Tensor]:
 DTYPES = {"BOOL": "?", "U8": "u1", "I8": "i1", "U16": "<u2", "I16": "<i2", "U32": "<u4",
           "I32": "<i4", "U64": "<u8", "I64": "<i8", "F16": "<f2", "F32": "<f4",
           "F64": "<f8", "BF16": "<u2"}  # BF16: read as its bits, then widened to float32
+FORMAT_NAMES = {np.dtype(code): name for name, code in DTYPES.items() if name != "BF16"}
 HEADER_LIMIT = 100_000_000  # bytes of JSON; the safetensors library's own limit
 PICKLE_ADVICE = ("tg.load never unpickles (unpickling can run any code). Convert it where "
                  "PyTorch is installed: `from safetensors.torch import save_file; "
@@ -183,6 +177,26 @@ def _read_tensor(path: Path, file, name: str, data_start: int, dtype: np.dtype,
                           f"{list(shape)}, {dtype_name})") from None
 
 
+def _serialise(arrays: dict[str, np.ndarray]) -> bytes:
+    """The file's bytes: the header's size (8 bytes, little-endian), the JSON header padded
+    with spaces to a multiple of 8, then each tensor's bytes, little-endian, in C order.
+    Larger items first (then by name, as the safetensors library orders them): every
+    tensor then starts at a multiple of its item size, so a reader may map it in place."""
+    order = sorted(arrays, key=lambda name: (-arrays[name].dtype.itemsize, name))
+    header, offset = {}, 0
+    for name in order:
+        array = arrays[name]
+        header[name] = {"dtype": FORMAT_NAMES[array.dtype.newbyteorder("<")],
+                        "shape": list(array.shape),
+                        "data_offsets": [offset, offset + array.nbytes]}
+        offset += array.nbytes
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    data = (arrays[name].astype(arrays[name].dtype.newbyteorder("<"), copy=False).tobytes()
+            for name in order)
+    return b"".join([struct.pack("<Q", len(text)), text, *data])
+
+
 def _to_arrays(state_dict: Mapping) -> dict[str, np.ndarray]:
     """Check names and values, and give each value as a C-contiguous array."""
     if not isinstance(state_dict, Mapping):
@@ -200,9 +214,9 @@ def _to_arrays(state_dict: Mapping) -> dict[str, np.ndarray]:
             raise TypeError(f"save: {name!r} is a {type(value).__name__}, "
                             f"expected a Tensor or an ndarray")
         array = value.array if isinstance(value, Tensor) else value
-        if array.dtype.kind not in "biuf":
+        if array.dtype.newbyteorder("<") not in FORMAT_NAMES:
             raise TypeError(f"save: {name!r} has dtype {array.dtype}; safetensors stores "
-                            f"bool, integer and float tensors")
+                            f"bool, integer and float tensors of 8 to 64 bits")
         arrays[name] = np.asarray(array, order="C")  # C order, and 0-d stays 0-d
     return arrays
 
