@@ -11,6 +11,7 @@
 
 from . import autograd, data, functions, nn, numpy_functions, ops, optim, utils, viz
 from .autograd import grad, hessian, jacobian
+from .compile import compile  # noqa: A004 (PyTorch's name)
 from .creation import (
     arange,
     as_tensor,
@@ -98,7 +99,8 @@ from .testing import gradcheck, gradgradcheck
 __all__ = [
     "Generator", "Tensor", "accelerator", "arange", "as_tensor", "autograd", "backends",
     "bernoulli", "binary_cross_entropy", "binary_cross_entropy_with_logits", "bool", "bool_",
-    "cat", "cuda", "data", "device", "double", "empty", "empty_like", "enable_grad", "eye",
+    "cat", "compile", "cuda", "data", "device", "double", "empty", "empty_like",
+    "enable_grad", "eye",
     "float", "float16", "float32", "float64", "from_numpy", "full", "full_like",
     "get_default_device", "get_default_dtype", "grad", "gradcheck", "gradgradcheck", "half",
     "hessian", "int", "int8", "int16", "int32", "int64", "is_floating_point",

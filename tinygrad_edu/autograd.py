@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from . import primitive
 from .autograd_function import Function, FunctionCtx
 from .grad_mode import thread_state
 from .primitive import Node, clock
@@ -95,7 +96,11 @@ class Pending:
         """Add g to t's sum (with `+`, so that a recorded walk records the sum too)."""
         key = id(t)
         if key in self.sums:
-            self.sums[key] = self.sums[key] + g
+            total = self.sums[key] + g
+            if primitive.recorder is not None:
+                primitive.recorder.call(np.add, (self.sums[key], g), {}, total, "sum",
+                                        "gradients of one tensor added up")
+            self.sums[key] = total
             return
         self.sums[key] = g
         if t.node is None:
@@ -141,6 +146,8 @@ def run_vjps(node: Node, g: Gradient, out: Tensor,
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor) and x.requires_grad:
             gx = node.op.vjps[i](g, out, *args, **node.params)
+            if primitive.recorder is not None:
+                primitive.recorder.vjp(node, i, (g, out, *args), gx)
             if gx.shape != x.array.shape or gx.dtype is not x.array.dtype:
                 gx = checked(node, i, x, gx)
             sent.append((i, x, gx))
@@ -153,7 +160,13 @@ def checked(node: Node, i: int, x: Tensor, gx: Gradient) -> Gradient:
     if gx.shape != x.shape:
         raise RuntimeError(f"backward: the VJP of `{node.op.name}` for input {i} returned "
                            f"shape {gx.shape}, expected {x.shape}")
-    return gx if gx.dtype == x.dtype else gx.astype(x.dtype)
+    if gx.dtype == x.dtype:
+        return gx
+    cast = gx.astype(x.dtype)
+    if primitive.recorder is not None:
+        primitive.recorder.call(np.ndarray.astype, (gx, x.dtype), {}, cast, "cast",
+                                f"the gradient cast to {x.dtype}")
+    return cast
 
 
 def toposort(outputs: Sequence[Tensor]) -> list[Tensor]:
@@ -234,12 +247,15 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     kept = backprop([tensor], seeds, _fills_grad, retain_graph or create_graph, create_graph)
     owners = {id(_owner(seeds[0].array))}
     for t, g in kept.values():
+        before = t.grad
         if create_graph:  # the accumulation is part of the graph to differentiate
             t.grad = g if t.grad is None else t.grad + g
         elif t.grad is not None:
             t.grad = wrap(t.grad.array + g)
         else:
             t.grad = wrap(_own_memory(g, owners))
+        if primitive.recorder is not None:
+            primitive.recorder.grad_stored(t, before, g)
 
 
 register_backward(backward)  # Tensor.backward runs this walk (tensor.py cannot import it)

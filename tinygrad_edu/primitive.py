@@ -29,6 +29,10 @@ from .grad_mode import thread_state
 
 OUT = -1  # in a primitive's `reads`: the VJP reads the output
 
+# While `tg.compile` traces a function, the object that records what the engine does
+# (compile.py's Recorder); None otherwise, so eager code pays one comparison per hook.
+recorder = None
+
 # ---------------------------------------------------------------------------------------
 # The Tensor class, registered by tensor.py
 # ---------------------------------------------------------------------------------------
@@ -47,7 +51,11 @@ def register_tensor_type(tensor_type: type, make: Callable) -> None:
 def unwrap(value):
     """The array behind a tensor; anything else as it is. VJPs take masks and signs from
     it: numbers that need no gradient of their own."""
-    return value.array if isinstance(value, TensorType) else value
+    if isinstance(value, TensorType):
+        if recorder is not None:  # a tensor's numbers leave the engine: see compile.py
+            recorder.escaped(value, "unwrap")
+        return value.array
+    return value
 
 
 def constant_like(array, like):
@@ -112,6 +120,8 @@ def bump_version(t) -> None:
     if counter is None:
         counter = t.version_counter = VersionCounter()
     counter.value += 1
+    if recorder is not None:
+        recorder.bumped(t)
     clock.last_change = now = next(clock.ticks)
     counter.changes.append(now)
 
@@ -194,8 +204,12 @@ class Primitive:
             return data
         counter = shared_counter(inputs[0]) if self.view and _shares(data, arrays[0]) else None
         if record and thread_state.enabled:
-            return _make_tensor(data, Node(self, inputs, arrays, params), counter)
-        return _make_tensor(data, None, counter)
+            result = _make_tensor(data, Node(self, inputs, arrays, params), counter)
+        else:
+            result = _make_tensor(data, None, counter)
+        if recorder is not None:
+            recorder.forward(self, inputs, params, result)
+        return result
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"

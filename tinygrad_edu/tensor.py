@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import generator as rng
-from . import ops
+from . import ops, primitive
 from .device import CPU, check_device, is_device_name, unavailable
 from .dtypes import (
     as_dtype,
@@ -191,9 +191,13 @@ class Tensor:
     # -- conversion ---------------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
         """The numbers as an `np.ndarray` (shared, not copied)."""
+        if primitive.recorder is not None:  # the numbers leave the engine (compile.py)
+            primitive.recorder.escaped(self, "numpy()")
         return self.array
 
     def __array__(self, dtype=None, copy=None):
+        if primitive.recorder is not None:
+            primitive.recorder.escaped(self, "__array__")
         return self.array if dtype is None else self.array.astype(dtype)
 
     # numpy's protocols: `np.exp(t)`, `array + t`, `np.sum(t, axis=0)` and `np.where(c, t, 0)`
@@ -206,12 +210,16 @@ class Tensor:
         return numpy_protocols.function(func, types, args, kwargs)
 
     def item(self) -> Scalar:
+        if primitive.recorder is not None:
+            primitive.recorder.escaped(self, "item()")
         if self.array.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted to a Python "
                              f"number, got shape {self.shape}")
         return self.array.item()
 
     def tolist(self):
+        if primitive.recorder is not None:
+            primitive.recorder.escaped(self, "tolist()")
         return self.array.tolist()
 
     def to(self, *args, dtype=None, device=None, copy: bool = False,
@@ -296,7 +304,7 @@ class Tensor:
             raise TypeError(f"__index__: only integer tensors of a single element can be "
                             f"converted to an index, got dtype {self.dtype} and shape "
                             f"{self.shape}")
-        return int(self.array.item())
+        return int(self.item())
 
     def __format__(self, spec: str) -> str:
         """A 0-d tensor formats as its number (`f"{loss:.3f}"`), as in PyTorch."""
@@ -328,6 +336,8 @@ class Tensor:
         if self.array.size != 1:
             raise ValueError(f"bool: a tensor of shape {self.shape} has no single truth "
                              f"value; use t.numpy().all() or t.numpy().any()")
+        if primitive.recorder is not None:
+            primitive.recorder.escaped(self, "bool()")
         return bool(self.array)
 
     def __setitem__(self, index, value) -> None:
@@ -1161,6 +1171,8 @@ def _store(name: str, t: Tensor, result: Tensor) -> None:
     if category(result.dtype) > category(t.dtype):  # PyTorch's rule: no float into ints
         raise TypeError(f"{name}: the result has dtype {result.dtype}, which cannot be "
                         f"stored in place in a tensor of dtype {t.dtype}")
+    if primitive.recorder is not None:
+        primitive.recorder.stored(t, result)
     try:
         np.copyto(t.array, result.array, casting="unsafe")
     except ValueError as error:  # read-only memory, such as a broadcast view

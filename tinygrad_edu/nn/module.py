@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import primitive
 from ..device import check_device, is_device_name, unavailable
 from ..dtypes import as_dtype, float32, float64
 from ..primitive import bump_version
@@ -224,6 +225,8 @@ class Module:
     # -- training helpers ----------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: `.grad = None` (PyTorch's default), or zeros."""
+        if primitive.recorder is not None:
+            primitive.recorder.grads_cleared(self, set_to_none)
         for p in self.parameters():
             p.grad = None if set_to_none or p.grad is None else Tensor(np.zeros_like(p.array))
 

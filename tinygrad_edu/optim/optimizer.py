@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from .. import primitive
 from ..grad_mode import enable_grad
 from ..primitive import bump_version
 from ..tensor import Tensor
@@ -112,6 +113,8 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients before the next backward: `.grad = None` (PyTorch's
         default), or zeros."""
+        if primitive.recorder is not None:
+            primitive.recorder.grads_cleared(self, set_to_none)
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none or p.grad is None:
@@ -134,7 +137,7 @@ class Optimizer:
 
     def _gradient(self, p: Tensor, k: int, i: int) -> np.ndarray:
         """p's gradient as an array of p's shape and dtype."""
-        g, theta = p.grad.numpy(), p.numpy()
+        g, theta = p.grad.array, p.array
         if g.shape != theta.shape:
             label = f" ({p.name!r})" if p.name else ""
             raise RuntimeError(f"{type(self).__name__}.step: parameter {i} of group {k}"
@@ -144,8 +147,10 @@ class Optimizer:
 
     def _step_one(self, p: Tensor, g: np.ndarray, group: dict) -> None:
         state = self.state.setdefault(p, {})
+        if primitive.recorder is not None:
+            primitive.recorder.optimizer_update(self, p, g, group)
         state["step"] = state.get("step", 0) + 1
-        self._update(p.numpy(), g, state, group)
+        self._update(p.array, g, state, group)
         bump_version(p)  # a graph that saved p's old numbers must not use them
 
     def _update(self, theta: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
