@@ -111,7 +111,6 @@ class Recorder:
         self.tensors: dict[int, tuple[str, Tensor]] = {}  # captured: id -> (name, tensor)
         self.label = names                   # id(tensor or optimiser) -> readable name
         self.optimizers: dict[int, tuple[str, Optimizer]] = {}
-        self.grads: dict[int, tuple[Tensor, str | None]] = {}  # .grad after the call
         self.grad_guards: dict[int, tuple[Tensor, bool]] = {}  # .grad is None at entry
         self.cleared: set[int] = set()
         self.grad_buffers: dict[int, str] = {}
@@ -252,11 +251,12 @@ class Recorder:
     def grad_stored(self, t: Tensor, before, g) -> None:
         name = self.leaf_name(t)
         grad = self.grad_buffers.get(id(t))
+        first = grad is None and id(t) not in self.cleared  # .grad as it was at entry
         if grad is None:  # the .grad array, allocated once
             grad = self.grad_buffers[id(t)] = self.fresh(f"{name}_grad")
             self.globals.append((grad, f"np.empty({t.shape!r}, dtype=np.{t.dtype.name})"))
         if before is None:
-            if id(t) not in self.cleared and id(t) not in self.grads:
+            if first:
                 self.grad_guards.setdefault(id(t), (t, True))
             self.emit(f"np.copyto({grad}, {self.value(g, 'backward')})",
                       f"{self.label.get(id(t), name)}.grad")
@@ -268,7 +268,6 @@ class Recorder:
             self.emit(f"np.add({old}, {self.value(g, 'backward')}, out={grad})",
                       f"{self.label.get(id(t), name)}.grad accumulates")
         self.remember(t.grad.array, grad)
-        self.grads[id(t)] = (t, grad)
 
     @guarded
     def grads_cleared(self, owner, set_to_none: bool) -> None:
@@ -280,7 +279,6 @@ class Recorder:
             if id(p) in self.before:
                 self.captured(p)
             self.cleared.add(id(p))
-            self.grads[id(p)] = (p, None)
 
     @guarded
     def optimizer_update(self, optimizer: Optimizer, p: Tensor, g, group: dict) -> None:
@@ -291,7 +289,8 @@ class Recorder:
         kind = type(optimizer).__name__
         if kind == "SGD" and group["momentum"] == 0 and group["weight_decay"] == 0:
             # the update SGD._update makes, spelled out: theta -= lr * g
-            self.emit(f'{opt}.state[p_{name}]["step"] += 1', f"{kind}.step: count")
+            self.emit(f'{opt}.state.setdefault(p_{name}, {{"step": 0}})["step"] += 1',
+                      f"{kind}.step: count")
             self.emit(f'{name} -= {opt}.param_groups[{k}]["lr"] * {grad}',
                       f"{kind}.step: theta -= lr * g (lr read at every call)")
             self.emit(f"bump_version(p_{name})", "a new version of the parameter")
@@ -351,6 +350,18 @@ class Recorder:
                                    for k, v in value.items()) + "}"
         return literal(value)
 
+    def final_grad(self, t: Tensor) -> str | None:
+        """Source for the `.grad` a captured tensor has after the call (None: untouched)."""
+        if t.grad is None:  # None at entry, or set to None during the call: both kept
+            return "None"
+        name = self.known.get(id(t.grad.array))
+        if name is not None:  # filled during the call: the buffer, or a recorded result
+            return f"{name}_tensor" if name == self.grad_buffers.get(id(t)) \
+                else f"wrap({name})"
+        if id(t.grad) in self.before:
+            return None  # a gradient from before the call, left as it was
+        raise Untraceable(".grad was set to a tensor made outside the engine's operations")
+
     def source(self, fn_name: str, returned) -> str:
         """The whole program: imports, buffers and constants, and the function."""
         returned = self.result(returned)
@@ -360,14 +371,13 @@ class Recorder:
                 "from tinygrad_edu.primitive import bump_version",
                 "from tinygrad_edu.tensor import wrap", ""]
         head += [f"{name} = {code}" for name, code in self.globals]
-        grads = [(t, grad) for t, grad in self.grads.values()]
-        head += [f"{grad}_tensor = wrap({grad})" for _, grad in grads if grad is not None]
         params = ", ".join(self.arg_names + captured + optimizers)
-        body = [(code, comment) for code, comment in self.lines]
-        for t, grad in grads:
-            name = self.tensors[id(t)][0]
-            value = "None" if grad is None else f"{grad}_tensor"
-            body.append((f"p_{name}.grad = {value}", "the .grad that eager leaves"))
+        body = list(self.lines)
+        for name, t in list(self.tensors.values()):
+            value = self.final_grad(t)
+            if value is not None:
+                body.append((f"p_{name}.grad = {value}", "the .grad that eager leaves"))
+        head += [f"{grad}_tensor = wrap({grad})" for grad in self.grad_buffers.values()]
         body.append((f"return {returned}", ""))
         width = min(max(len(code) for code, _ in body), 64) + 2
         lines = [f"    {code:<{width}}# {comment}" if comment else f"    {code}"

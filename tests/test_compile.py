@@ -1,0 +1,274 @@
+"""tg.compile: a replayed training step leaves exactly what the eager step leaves.
+
+Equality is to the last bit: the replay runs the same numpy calls in the same order (the
+VJPs are the engine's own functions; SGD's update is spelled out as the same two numpy
+operations), so nothing is compared with a tolerance here.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinygrad_edu as tg
+from models import cnn, mlp
+
+F = tg.nn.functional
+
+
+def optimiser(kind: str, params):
+    return {"sgd": lambda: tg.optim.SGD(params, lr=0.5),
+            "momentum": lambda: tg.optim.SGD(params, lr=0.1, momentum=0.9),
+            "adam": lambda: tg.optim.Adam(params, lr=0.01)}[kind]()
+
+
+def mlp_step(sizes, activation, kind, dtype=np.float32, seed=0):
+    """The article's network (models/mlp.py) and a training step of it."""
+    net = mlp.network(sizes, activation, seed=seed, dtype=dtype)
+    opt = optimiser(kind, net.parameters())
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = mlp.loss(net, x, y)
+        loss.backward()
+        opt.step()
+        return loss
+    return net.parameters(), step
+
+
+def batches(sizes, batch, dtype=np.float32, count=3, seed=1):
+    rng = np.random.default_rng(seed)
+    return [(rng.normal(size=(batch, sizes[0])).astype(dtype),
+             np.eye(sizes[-1], dtype=dtype)[rng.integers(0, sizes[-1], batch)])
+            for _ in range(count)]
+
+
+def assert_same(eager_params, compiled_params):
+    for p, q in zip(eager_params, compiled_params, strict=True):
+        assert p.dtype == q.dtype
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
+        np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy())
+
+
+def run_both(make, data, steps, wrap=tg.Tensor):
+    """Train an eager and a compiled copy side by side; both lists of losses."""
+    eager_params, eager = make()
+    compiled_params, compiled = make()
+    compiled = tg.compile(compiled)
+    losses = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a fallback to eager would hide what is tested
+        for i in range(steps):
+            x, y = data[i % len(data)]
+            a, b = eager(wrap(x), wrap(y)), compiled(wrap(x), wrap(y))
+            losses.append((a.item(), b.item()))
+    assert_same(eager_params, compiled_params)
+    assert [a for a, _ in losses] == [b for _, b in losses]
+    return compiled
+
+
+@pytest.mark.parametrize("kind", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("sizes, activation", [
+    ([4, 40, 3], "sigmoid"), ([6, 8, 8, 3], "sigmoid"), ([5, 7, 6, 5, 4], "sigmoid"),
+    ([4, 16, 3], "relu"), ([6, 8, 8, 8, 3], "relu")])
+def test_compiled_mlp_equals_eager_to_the_bit(sizes, activation, kind):
+    compiled = run_both(lambda: mlp_step(sizes, activation, kind), batches(sizes, 10), 7)
+    assert compiled.eager_because is None and len(compiled.cache) == 1
+
+
+@given(hidden=st.lists(st.integers(1, 12), min_size=1, max_size=3),
+       batch=st.integers(1, 9), dtype=st.sampled_from([np.float32, np.float64]),
+       kind=st.sampled_from(["sgd", "momentum", "adam"]),
+       activation=st.sampled_from(["sigmoid", "relu"]))
+def test_compiled_equals_eager_for_any_sizes(hidden, batch, dtype, kind, activation):
+    sizes = [3, *hidden, 4]
+    run_both(lambda: mlp_step(sizes, activation, kind, dtype),
+             batches(sizes, batch, dtype, count=2), 4)
+
+
+def test_compiled_cnn_equals_eager():
+    def make():
+        model = cnn.small_cnn(8, 3, filters=4, classes=3)
+        opt = tg.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.binary_cross_entropy_with_logits(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return list(model.parameters()), step
+    rng = np.random.default_rng(0)
+    data = [(rng.random((5, 1, 8, 8), dtype=np.float32),
+             np.eye(3, dtype=np.float32)[rng.integers(0, 3, 5)]) for _ in range(2)]
+    run_both(make, data, 4)
+
+
+def test_numpy_arguments_and_gradient_accumulation_without_zero_grad():
+    """The step may take numpy arrays, and leave zero_grad out: .grad then adds up, and
+    the replay reads the gradient the previous call left."""
+    def make():
+        w = tg.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+
+        def step(x, y):
+            loss = ((tg.Tensor(x) @ w - tg.Tensor(y)) ** 2).mean()
+            loss.backward()
+            return loss
+        return [w], step
+    data = [(np.ones((3, 2), np.float32), np.zeros((3, 2), np.float32)),
+            (np.arange(6, dtype=np.float32).reshape(3, 2), np.ones((3, 2), np.float32))]
+    run_both(make, data, 5, wrap=lambda a: a)
+
+
+def test_a_new_shape_traces_again():
+    params, step = mlp_step([4, 6, 3], "sigmoid", "sgd")
+    eager_params, eager = mlp_step([4, 6, 3], "sigmoid", "sgd")
+    step = tg.compile(step)
+    for batch in (10, 10, 7, 10, 7):
+        (x, y), = batches([4, 6, 3], batch, count=1)
+        assert step(tg.Tensor(x), tg.Tensor(y)).item() == eager(tg.Tensor(x),
+                                                                tg.Tensor(y)).item()
+    assert sorted(key[1][1][0] for key in step.cache) == [7, 10]
+    assert_same(eager_params, params)
+
+
+@pytest.mark.parametrize("escape, why", [
+    (lambda loss: loss.item() > 2, "item()"),
+    (lambda loss: loss > 2, "bool()"),
+    (lambda loss: float(loss) > 2, "item()"),
+    (lambda loss: loss.numpy().copy() > 2, "numpy()"),
+])
+def test_python_reading_values_runs_eagerly_with_one_warning(escape, why):
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+
+    def step(x):
+        loss = (x * w).sum()
+        if escape(loss):  # control flow on the value: the replay could not follow it
+            loss = loss * 2
+        loss.backward()
+        return loss
+
+    compiled = tg.compile(step)
+    with pytest.warns(RuntimeWarning, match=f"runs eagerly from now on: {why}"):
+        first = compiled(tg.tensor([1.0, 1.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one warning, not one per call
+        second = compiled(tg.tensor([0.5, 0.5]))
+    assert first.item() == 3.0 * 2 and second.item() == 1.5  # the other branch
+    assert compiled.eager_because.startswith(why)
+
+
+def test_class_index_targets_are_never_frozen():
+    """cross_entropy turns class indices into fancy indices with numpy: traced values
+    leaving the engine. A replay that froze them would use the first batch's labels."""
+    def make():
+        tg.manual_seed(0)
+        model = tg.nn.Linear(4, 3)
+        opt = tg.optim.SGD(model.parameters(), lr=0.5)
+
+        def step(x, labels):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), labels)
+            loss.backward()
+            opt.step()
+            return loss
+        return list(model.parameters()), step
+    rng = np.random.default_rng(0)
+    x = tg.Tensor(rng.normal(size=(6, 4)).astype(np.float32))
+    labels = [tg.tensor([0, 1, 2, 0, 1, 2]), tg.tensor([2, 2, 2, 1, 1, 0])]
+    eager_params, eager = make()
+    params, compiled = make()
+    compiled = tg.compile(compiled)
+    with pytest.warns(RuntimeWarning, match="numpy"):
+        compiled(x, labels[0])
+    eager(x, labels[0])
+    for y in labels * 2:
+        assert compiled(x, y).item() == eager(x, y).item()
+    assert_same(eager_params, params)
+
+
+def test_tensors_made_from_data_inside_the_step_are_not_frozen():
+    """Dropout draws a new mask each call: a replay may not keep the first one."""
+    w = tg.ones(1000, requires_grad=True)
+    step = tg.compile(lambda x: F.dropout(x * w, 0.5).sum())
+    with pytest.warns(RuntimeWarning, match="made during the traced call"):
+        step(tg.ones(1000))
+    assert step(tg.ones(1000)).item() != step(tg.ones(1000)).item()
+
+
+def test_an_unrecorded_in_place_change_runs_eagerly():
+    w = tg.ones(3, requires_grad=True)
+
+    def step(x):
+        loss = (x * w).sum()
+        loss.backward()
+        tg.nn.init.zeros_(w)  # numpy writes into w: the recorder cannot replay it
+        return loss
+
+    with pytest.warns(RuntimeWarning, match="in-place change"):
+        tg.compile(step)(tg.ones(3))
+
+
+def test_manual_updates_and_grad_reset_in_the_step():
+    """The article's way: w -= lr * w.grad under no_grad, then forget the gradient."""
+    def make():
+        params = [tg.tensor([[1.0, -1.0], [0.5, 2.0]], requires_grad=True)]
+
+        def step(x, y):
+            loss = ((x @ params[0]).sigmoid() - y).square().sum()
+            loss.backward()
+            for w in params:
+                with tg.no_grad():
+                    w -= 0.1 * w.grad
+                w.grad = None
+            return loss
+        return params, step
+    data = [(np.eye(2, dtype=np.float32), np.ones((2, 2), np.float32))]
+    eager_params, eager = make()
+    params, compiled = make()
+    compiled = tg.compile(compiled)
+    for _ in range(4):
+        assert eager(*map(tg.Tensor, data[0])).item() == \
+            compiled(*map(tg.Tensor, data[0])).item()
+    np.testing.assert_array_equal(eager_params[0].numpy(), params[0].numpy())
+    assert params[0].grad is None and compiled.eager_because is None
+
+
+def test_the_code_names_the_tensors_and_runs_on_its_own():
+    def make():
+        tg.manual_seed(0)
+        model = tg.nn.Sequential()
+        model.add_module("hidden", tg.nn.Linear(4, 40))
+        model.add_module("activation", tg.nn.Sigmoid())
+        model.add_module("output", tg.nn.Linear(40, 3))
+        opt = tg.optim.SGD(model.parameters(), lr=0.5)
+
+        def train_step(x, y):
+            opt.zero_grad()
+            loss = F.binary_cross_entropy_with_logits(model(x), y, reduction="sum") / len(x)
+            loss.backward()
+            opt.step()
+            return loss
+        return model, opt, train_step
+
+    model, opt, step = make()
+    compiled = tg.compile(step)
+    (x, y), = batches([4, 40, 3], 10, count=1)
+    compiled(tg.Tensor(x), tg.Tensor(y))
+    code = compiled.code
+    for name in ("hidden_weight", "output_bias", "grad_linear", "VJP of sigmoid",
+                 "g * out * (1 - out)", "theta -= lr * g"):
+        assert name in code
+    # the source alone, on a fresh copy of the model, gives eager's numbers
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102
+    own, own_opt, _ = make()
+    eager_model, _, eager = make()
+    for _ in range(2):
+        eager(tg.Tensor(x), tg.Tensor(y))
+    for _ in range(2):
+        namespace["train_step"](x, y, *own.parameters(), own_opt)
+    for p, q in zip(eager_model.parameters(), own.parameters(), strict=True):
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
