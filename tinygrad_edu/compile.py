@@ -113,6 +113,8 @@ class Recorder:
         self.optimizers: dict[int, tuple[str, Optimizer]] = {}
         self.grad_guards: dict[int, tuple[Tensor, bool]] = {}  # .grad is None at entry
         self.cleared: set[int] = set()
+        self.outputs: set[str] = set()  # buffers that templates write (see Lines)
+        self.constants: set[str] = set()  # names whose numbers never change
         self.grad_buffers: dict[int, str] = {}
         self.expected_bumps: list[int] = []
         self.before = {id(t) for t in gc.get_objects() if isinstance(t, Tensor)}
@@ -183,6 +185,7 @@ class Recorder:
         if isinstance(v, np.ndarray):
             name = self.fresh("constant")
             self.globals.append((name, literal(v)))
+            self.constants.add(name)
             return self.remember(v, name)
         if isinstance(v, tuple):
             inner = ", ".join(self.value(x, reader) for x in v)
@@ -210,31 +213,92 @@ class Recorder:
     # -- the hooks ----------------------------------------------------------------------
     @guarded
     def forward(self, op: Primitive, inputs, params: dict, result: Tensor) -> None:
-        call = self.arguments(inputs, params, f"`{op.name}`")
-        name = self.remember(result.array, self.fresh(python_name(op.name)))
-        self.emit(f"{name} = {primitive_source(op)}.forward({call})", f"{op.name}")
+        reader = f"`{op.name}`"
+        sources = [self.value(x, reader) for x in inputs]
+        values = [x.array if isinstance(x, Tensor) else x for x in inputs]
+        if self.folded(result.array, values, params):
+            return
+        name = self.fresh(python_name(op.name))
+        if not self.templated((op.name, "forward"), name, result.array, sources, values,
+                              params, op.name):
+            call = self.arguments(inputs, params, reader)
+            self.emit(f"{name} = {primitive_source(op)}.forward({call})", op.name)
+        self.remember(result.array, name)
 
     @guarded
     def vjp(self, node, i: int, args: tuple, gx) -> None:
         out_name = self.known.get(id(args[1]), "out")
         reader = f"the VJP of `{node.op.name}`"
-        call = self.arguments(args, node.params, reader)
         x = node.inputs[i]
         base = self.known.get(id(x.array)) if isinstance(x, Tensor) else None
-        name = self.remember(gx, self.fresh(f"grad_{base or out_name + f'_input{i}'}"))
-        self.emit(f"{name} = {primitive_source(node.op)}.vjps[{i}]({call})",
-                  f"VJP of {node.op.name} for input {i}: {node.op.formulas[i]}")
+        name = self.fresh(f"grad_{base or out_name + f'_input{i}'}")
+        comment = f"VJP of {node.op.name} for input {i}: {node.op.formulas[i]}"
+        sources = [self.value(v, reader) for v in args]
+        reads = node.op.reads[i]
+        read = args if reads is None else [args[0]] + [args[1 if j < 0 else 2 + j]
+                                                       for j in reads]
+        if self.folded(gx, read, node.params):
+            return
+        if not self.templated((node.op.name, i), name, gx, sources, args, node.params,
+                              comment):
+            call = self.arguments(args, node.params, reader)
+            self.emit(f"{name} = {primitive_source(node.op)}.vjps[{i}]({call})", comment)
+        self.remember(gx, name)
+
+    def constant(self, v) -> bool:
+        """Whether `v` is the same at every call: a number, or an array that is."""
+        if isinstance(v, (tuple, list)):
+            return all(self.constant(x) for x in v)
+        if isinstance(v, Tensor):
+            v = v.array
+        name = self.known.get(id(v))
+        if name is not None:
+            return name in self.constants
+        return not isinstance(v, np.ndarray)  # numbers are spelled out as literals
+
+    def folded(self, result, values, params: dict) -> bool:
+        """A call whose operands are all constants gives a constant: computed now, once
+        (the backward seed divided by the batch size), as a literal of the source."""
+        if not (self.constant(list(values)) and self.constant(list(params.values()))):
+            return False
+        result = np.asarray(result)
+        if result.size > LITERAL_LIMIT:
+            return False
+        name = self.fresh("constant")
+        self.globals.append((name, literal(result)))
+        self.constants.add(name)
+        self.remember(result, name)
+        return True
+
+    def templated(self, key, name: str, result, sources, values, params, comment) -> bool:
+        """Write the call as plain numpy into buffers, if a template knows it (see
+        TEMPLATES); False leaves it to a call of the engine's own function."""
+        template = TEMPLATES.get(key)
+        if template is None or not isinstance(result, (np.ndarray, np.generic)):
+            return False
+        lines = Lines(self, name, np.asarray(result))
+        if not template(lines, *sources, values=values, **params):
+            return False
+        for code in lines.code:
+            self.emit(code, comment)
+            comment = "..."
+        return True
 
     @guarded
     def call(self, fn, args: tuple, kwargs: dict, result, base: str, comment: str) -> None:
         first = self.known.get(id(args[0]), base) if isinstance(args[0], np.ndarray) else base
-        name = self.remember(result, self.fresh(f"{first}_{base}"))
+        name = self.fresh(f"{first}_{base}")
         if fn is np.add:
-            self.emit(f"{name} = {self.value(args[0], comment)} + "
-                      f"{self.value(args[1], comment)}", comment)
+            a, b = (self.value(v, comment) for v in args)
+            if self.folded(result, args, {}):
+                return
+            if not self.templated(("add", "forward"), name, result, [a, b], args, {},
+                                  comment):
+                self.emit(f"{name} = {a} + {b}", comment)
         else:  # ndarray.astype
             self.emit(f"{name} = {self.value(args[0], comment)}.astype("
                       f"{self.value(args[1], comment)})", comment)
+        self.remember(result, name)
 
     def leaf_name(self, t: Tensor) -> str:
         if id(t.array) in self.known and id(t) in self.tensors:
@@ -252,20 +316,26 @@ class Recorder:
         name = self.leaf_name(t)
         grad = self.grad_buffers.get(id(t))
         first = grad is None and id(t) not in self.cleared  # .grad as it was at entry
-        if grad is None:  # the .grad array, allocated once
+        source = self.value(g, "backward")
+        if grad is None and before is None and source in self.outputs:
+            # the VJP's own buffer becomes .grad (written once per call, read by no one
+            # else), as eager keeps the VJP's array: no copy
+            self.outputs.discard(source)
+            grad = self.grad_buffers[id(t)] = source
+        elif grad is None:  # the .grad array, allocated once
             grad = self.grad_buffers[id(t)] = self.fresh(f"{name}_grad")
             self.globals.append((grad, f"np.empty({t.shape!r}, dtype=np.{t.dtype.name})"))
         if before is None:
             if first:
                 self.grad_guards.setdefault(id(t), (t, True))
-            self.emit(f"np.copyto({grad}, {self.value(g, 'backward')})",
-                      f"{self.label.get(id(t), name)}.grad")
+            if grad != source:
+                self.emit(f"{grad}[...] = {source}", f"{self.label.get(id(t), name)}.grad")
         else:
             old = self.known.get(id(before.array))
             if old is None:  # the gradient left by an earlier call: accumulate into it
                 self.grad_guards.setdefault(id(t), (t, False))
                 old = f"p_{name}.grad.array"
-            self.emit(f"np.add({old}, {self.value(g, 'backward')}, out={grad})",
+            self.emit(f"np.add({old}, {source}, out={grad})",
                       f"{self.label.get(id(t), name)}.grad accumulates")
         self.remember(t.grad.array, grad)
 
@@ -289,11 +359,7 @@ class Recorder:
         kind = type(optimizer).__name__
         if kind == "SGD" and group["momentum"] == 0 and group["weight_decay"] == 0:
             # the update SGD._update makes, spelled out: theta -= lr * g
-            self.emit(f'{opt}.state.setdefault(p_{name}, {{"step": 0}})["step"] += 1',
-                      f"{kind}.step: count")
-            self.emit(f'{name} -= {opt}.param_groups[{k}]["lr"] * {grad}',
-                      f"{kind}.step: theta -= lr * g (lr read at every call)")
-            self.emit(f"bump_version(p_{name})", "a new version of the parameter")
+            self.emit(STEP_TAKEN, (opt, k, name, grad))
         else:
             self.emit(f"{opt}._step_one(p_{name}, {grad}, {opt}.param_groups[{k}])",
                       f"{kind}.step for {self.label.get(id(p), name)} (its own numpy "
@@ -368,11 +434,12 @@ class Recorder:
         captured = [f"p_{name}" for name, _ in self.tensors.values()]
         optimizers = [name for name, _ in self.optimizers.values()]
         head = ["import numpy as np", "", "from tinygrad_edu import ops",
+                "from tinygrad_edu.compile import steps_taken",
                 "from tinygrad_edu.primitive import bump_version",
                 "from tinygrad_edu.tensor import wrap", ""]
         head += [f"{name} = {code}" for name, code in self.globals]
         params = ", ".join(self.arg_names + captured + optimizers)
-        body = list(self.lines)
+        body = steps_taken_merged(self.lines, self.fresh)
         for name, t in list(self.tensors.values()):
             value = self.final_grad(t)
             if value is not None:
@@ -383,6 +450,303 @@ class Recorder:
         lines = [f"    {code:<{width}}# {comment}" if comment else f"    {code}"
                  for code, comment in body]
         return "\n".join(head + ["", "", f"def {fn_name}({params}):"] + lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------
+# Templates: a primitive's forward or VJP as the same numpy calls, into buffers
+#
+# Each template writes exactly the numpy calls the engine's function makes, in the same
+# order, but with `out=` into buffers allocated once: the same numbers to the last bit,
+# without allocating. A template answers False when an operand is not what it was
+# written for (another dtype, a broadcast, a batch of matrices); the line then calls the
+# engine's own function. Keyed by (primitive name, "forward" or the VJP's input index).
+# ---------------------------------------------------------------------------------------
+
+class Lines:
+    """The lines of one templated call: its output buffer is `self.out`."""
+
+    def __init__(self, recorder: Recorder, name: str, like: np.ndarray):
+        self.recorder, self.out, self.like, self.code = recorder, name, like, []
+        self.buffers: list[tuple[str, str]] = []
+
+    def buffer(self, name: str, shape, dtype) -> str:
+        self.recorder.globals.append(
+            (name, f"np.empty({tuple(shape)!r}, dtype=np.{np.dtype(dtype).name})"))
+        return name
+
+    def output(self) -> str:
+        self.recorder.outputs.add(self.out)
+        return self.buffer(self.out, self.like.shape, self.like.dtype)
+
+    def temporary(self, dtype=None) -> str:
+        name = self.recorder.fresh(f"{self.out}_tmp")
+        return self.buffer(name, self.like.shape, dtype or self.like.dtype)
+
+    def __call__(self, code: str) -> None:
+        self.code.append(code)
+
+
+def same_dtype(lines: Lines, *values, shape: bool = True) -> bool:
+    """Every array operand has the result's dtype (and shape, for elementwise calls), and
+    every numpy scalar its dtype: numpy then computes what the engine's call computed."""
+    like = lines.like
+    for v in values:
+        if isinstance(v, np.ndarray):
+            if v.dtype != like.dtype or shape and v.shape != like.shape:
+                return False
+        elif isinstance(v, np.generic):
+            if v.dtype != like.dtype:
+                return False
+        elif v is not None and not isinstance(v, (int, float)):
+            return False
+    return True
+
+
+TEMPLATES: dict[tuple[str, object], Callable[..., bool]] = {}
+
+
+def template(name: str, *roles):
+    def register(write: Callable[..., bool]) -> Callable[..., bool]:
+        for role in roles:
+            TEMPLATES[(name, role)] = write
+        return write
+    return register
+
+
+def stable_sigmoid(out: Lines, x: str, into: str) -> None:
+    """ops._stable_sigmoid: exp(min(x, 0)) / (1 + exp(-|x|)), six calls."""
+    t = out.temporary()
+    out(f"np.minimum({x}, 0, out={t})")
+    out(f"np.exp({t}, out={t})")
+    out(f"np.abs({x}, out={into})")
+    out(f"np.negative({into}, out={into})")
+    out(f"np.exp({into}, out={into})")
+    out(f"np.add(1, {into}, out={into})")
+    out(f"np.divide({t}, {into}, out={into})")
+
+
+def elementwise(ufunc: str) -> Callable[..., bool]:
+    def write(out: Lines, x, y, values) -> bool:
+        if not same_dtype(out, *values[:2]):
+            return False
+        out(f"np.{ufunc}({x}, {y}, out={out.output()})")
+        return True
+    return write
+
+
+for _name, _ufunc in (("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
+                      ("div", "divide")):
+    TEMPLATES[(_name, "forward")] = elementwise(_ufunc)
+
+
+@template("add", 0, 1)
+@template("sub", 0)
+def passes_g(out: Lines, g, result, *inputs, values) -> bool:
+    out(f"{out.out} = {g}")  # the VJP returns g itself
+    return True
+
+
+@template("sub", 1)
+def negated_g(out: Lines, g, *rest, values) -> bool:
+    if not same_dtype(out, values[0]):
+        return False
+    out(f"np.negative({g}, out={out.output()})")
+    return True
+
+
+@template("mul", 0)
+def times_y(out: Lines, g, result, x, y, values) -> bool:
+    if not same_dtype(out, values[0], values[3]):
+        return False
+    out(f"np.multiply({g}, {y}, out={out.output()})")    # g * y
+    return True
+
+
+@template("mul", 1)
+def times_x(out: Lines, g, result, x, y, values) -> bool:
+    if not same_dtype(out, values[0], values[2]):
+        return False
+    out(f"np.multiply({g}, {x}, out={out.output()})")    # g * x
+    return True
+
+
+@template("div", 0)
+def over_y(out: Lines, g, result, x, y, values) -> bool:
+    if not same_dtype(out, values[0], values[3]):
+        return False
+    out(f"np.divide({g}, {y}, out={out.output()})")
+    return True
+
+
+@template("sigmoid", "forward")
+def sigmoid_forward(out: Lines, x, values) -> bool:
+    if not same_dtype(out, values[0]):
+        return False
+    stable_sigmoid(out, x, out.output())
+    return True
+
+
+@template("sigmoid", 0)
+def sigmoid_vjp(out: Lines, g, result, x, values) -> bool:
+    if not same_dtype(out, values[0], values[1]):
+        return False
+    t, into = out.temporary(), out.output()
+    out(f"np.multiply({g}, {result}, out={t})")       # g * out * (1 - out)
+    out(f"np.subtract(1, {result}, out={into})")
+    out(f"np.multiply({t}, {into}, out={into})")
+    return True
+
+
+@template("relu", "forward")
+def relu_forward(out: Lines, x, values) -> bool:
+    if not same_dtype(out, values[0]):
+        return False
+    out(f"np.maximum({x}, 0, out={out.output()})")
+    return True
+
+
+@template("relu", 0)
+def relu_vjp(out: Lines, g, result, x, values) -> bool:
+    if not same_dtype(out, values[0], values[2]):
+        return False
+    mask = out.temporary(bool)
+    out(f"np.greater({x}, 0, out={mask})")             # g * (x > 0)
+    out(f"np.multiply({g}, {mask}, out={out.output()})")
+    return True
+
+
+@template("binary_cross_entropy_with_logits", "forward")
+def bce_with_logits_forward(out: Lines, z, y, values) -> bool:
+    if not same_dtype(out, *values):
+        return False
+    t, into = out.temporary(), out.output()
+    out(f"np.logaddexp(0, {z}, out={t})")              # log(1 + exp(z)) - y z
+    out(f"np.multiply({y}, {z}, out={into})")
+    out(f"np.subtract({t}, {into}, out={into})")
+    return True
+
+
+@template("binary_cross_entropy_with_logits", 0)
+def bce_with_logits_vjp(out: Lines, g, result, z, y, values) -> bool:
+    if not same_dtype(out, values[0], values[2], values[3]):
+        return False
+    into = out.output()
+    stable_sigmoid(out, z, into)                       # g * (sigmoid(z) - y)
+    out(f"np.subtract({into}, {y}, out={into})")
+    out(f"np.multiply({g}, {into}, out={into})")
+    return True
+
+
+@template("sum", "forward")
+def sum_forward(out: Lines, x, values, axis, keepdims) -> bool:
+    if not same_dtype(out, values[0], shape=False):
+        return False
+    # (axis, dtype, out, keepdims) by position: numpy parses them faster than keywords
+    out(f"np.add.reduce({x}, {axis}, None, {out.output()}, {keepdims})")
+    return True
+
+
+@template("sum", 0)
+def sum_vjp(out: Lines, g, result, x, values, axis, keepdims) -> bool:
+    # g spread over the summed axes: a broadcast copy (numpy's view gives the same numbers)
+    if not (keepdims or len(axis) == values[2].ndim) or not same_dtype(
+            out, values[0], shape=False):
+        return False
+    out(f"{out.output()}[...] = {g}")
+    return True
+
+
+@template("linear", "forward")
+def linear_forward(out: Lines, x, w, b, values) -> bool:
+    if values[0].ndim != 2 or not same_dtype(out, *values, shape=False):
+        return False
+    into = out.output()
+    out(f"np.matmul({x}, {w}.T, out={into})")           # x @ W.T, then += b
+    if b != "None":
+        out(f"np.add({into}, {b}, out={into})")
+    return True
+
+
+@template("linear", 0)
+def linear_vjp_x(out: Lines, g, result, x, w, b, values) -> bool:
+    if values[0].ndim != 2 or not same_dtype(out, values[0], values[3], shape=False):
+        return False
+    out(f"np.matmul({g}, {w}, out={out.output()})")     # g @ W
+    return True
+
+
+@template("linear", 1)
+def linear_vjp_w(out: Lines, g, result, x, w, b, values) -> bool:
+    if values[0].ndim != 2 or not same_dtype(out, values[0], values[2], shape=False):
+        return False
+    out(f"np.matmul({g}.T, {x}, out={out.output()})")   # g.T @ x
+    return True
+
+
+@template("linear", 2)
+def linear_vjp_b(out: Lines, g, result, x, w, b, values) -> bool:
+    if values[0].ndim != 2 or not same_dtype(out, values[0], shape=False):
+        return False
+    out(f"np.add.reduce({g}, 0, None, {out.output()})")  # g summed over the batch
+    return True
+
+
+@template("matmul", "forward")
+def matmul_forward(out: Lines, x, y, values) -> bool:
+    if not same_dtype(out, *values, shape=False):
+        return False
+    out(f"np.matmul({x}, {y}, out={out.output()})")
+    return True
+
+
+@template("matmul", 1)
+def matmul_vjp_y(out: Lines, g, result, x, y, values) -> bool:
+    # X @ beta (a matrix times a vector): the gradient for beta is X.T @ g
+    if not (values[2].ndim == 2 and values[3].ndim == 1) or not same_dtype(
+            out, values[0], values[2], shape=False):
+        return False
+    out(f"np.matmul({x}.T, {g}, out={out.output()})")
+    return True
+
+
+STEP_TAKEN = "steps_taken"  # a line that consecutive updates of one optimiser share
+
+
+def steps_taken(optimizer: Optimizer, params: tuple[Tensor, ...]) -> None:
+    """The bookkeeping of an update spelled out in a replay: each parameter's step count
+    and its new version (what Optimizer._step_one does around the numpy update)."""
+    for p in params:
+        state = optimizer.state.setdefault(p, {})
+        state["step"] = state.get("step", 0) + 1
+        primitive.bump_version(p)
+
+
+def steps_taken_merged(lines: list[tuple[str, object]],
+                       fresh: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The lines, with each run of SGD updates by one optimiser written out: its learning
+    rate read once, theta -= lr * g per parameter, then one call for the bookkeeping."""
+    merged: list[tuple[str, str]] = []
+    run: list[tuple] = []
+    for code, comment in [*lines, ("", "")]:
+        if code == STEP_TAKEN and (not run or run[0][0] == comment[0]):
+            run.append(comment)
+            continue
+        if run:
+            opt, groups = run[0][0], sorted({k for _, k, _, _ in run})
+            lr = {k: fresh("lr") for k in groups}
+            merged += [(f'{lr[k]} = {opt}.param_groups[{k}]["lr"]',
+                        "SGD.step: the learning rate, read at every call") for k in groups]
+            merged += [(f"{name} -= {lr[k]} * {grad}", "SGD.step: theta -= lr * g")
+                       for _, k, name, grad in run]
+            params = ", ".join(f"p_{name}" for _, _, name, _ in run)
+            merged.append((f"steps_taken({opt}, ({params},))",
+                           "count the steps, bump the parameters' versions"))
+            run = []
+        if code == STEP_TAKEN:
+            run.append(comment)
+        elif code:
+            merged.append((code, comment))
+    return merged
 
 
 def primitive_source(op: Primitive) -> str:
@@ -421,10 +785,18 @@ def names_in(fn: Callable) -> dict[int, str]:
 # The compiled function
 # ---------------------------------------------------------------------------------------
 
-class Replay:
-    """One traced signature: the generated function and what it needs at each call."""
+MISS = object()  # what a replay's entry returns for arguments it was not traced for
 
-    def __init__(self, recorder: Recorder, source: str, fn_name: str, seconds: float):
+
+class Replay:
+    """One traced signature: the generated function and what it needs at each call.
+
+    `entry(*args)` is generated too: it checks the signature and the `.grad` guards with
+    plain comparisons and runs the function, or returns MISS. A compiled step's
+    overhead per call is that check, about a microsecond."""
+
+    def __init__(self, recorder: Recorder, source: str, fn_name: str, seconds: float,
+                 key: tuple):
         namespace: dict = {}
         exec(builtins.compile(source, f"<tg.compile {fn_name}>", "exec"), namespace)
         extra = [t for _, t in recorder.tensors.values()]
@@ -432,12 +804,53 @@ class Replay:
         self.function, self.extra = namespace[fn_name], tuple(extra)
         self.guards = tuple(recorder.grad_guards.values())
         self.source, self.seconds = source, seconds
+        self.entry = entry_function(key, self.guards, self.function, self.extra)
 
     def matches(self) -> bool:
         return all((t.grad is None) == none for t, none in self.guards)
 
     def __call__(self, arrays):
         return self.function(*arrays, *self.extra)
+
+
+def entry_function(key: tuple, guards: tuple, function: Callable, extra: tuple) -> Callable:
+    """`entry(*args)`: the replay if the arguments fit `key` (see `signature`) and the
+    guards hold, else MISS. Dtypes are compared by identity (numpy's builtin dtypes are
+    single objects); any other dtype object only misses, and takes the slow path."""
+    namespace: dict = {"state": thread_state, "Tensor": Tensor, "ndarray": np.ndarray,
+                       "MISS": MISS, "function": function, "extra": extra}
+    enabled, parts = key[0], key[1:]
+    params = [f"a{i}" for i in range(len(parts))]
+    checks, arrays = [f"state.enabled is {enabled}"], []
+    for i, part in enumerate(parts):
+        a, kind = params[i], part[0]
+        namespace[f"kind{i}"], namespace[f"value{i}"] = part[0], part[-1]
+        if kind is Tensor:
+            namespace[f"dtype{i}"] = part[2]
+            checks.append(f"isinstance({a}, Tensor) and {a}.array.shape == {part[1]!r} and "
+                          f"{a}.array.dtype is dtype{i} and {a}.requires_grad is {part[3]}")
+            arrays.append(f"{a}.array")
+        elif kind is np.ndarray:
+            namespace[f"dtype{i}"] = part[2]
+            checks.append(f"type({a}) is ndarray and {a}.shape == {part[1]!r} and "
+                          f"{a}.dtype is dtype{i}")
+            arrays.append(a)
+        else:
+            checks.append(f"type({a}) is kind{i} and {a} == value{i}")
+            arrays.append(a)
+    traced = [x for x, part in zip(arrays, parts) if part[0] in (Tensor, np.ndarray)]
+    if len({part[-1] for part in parts if part[0] in (Tensor, np.ndarray)}) < len(traced):
+        checks.append("False")  # arguments that shared an array: the slow path decides
+    checks += [f"{x} is not {y}" for k, x in enumerate(traced) for y in traced[k + 1:]]
+    for k, (_, none) in enumerate(guards):
+        namespace[f"guarded{k}"] = guards[k][0]
+        checks.append(f"guarded{k}.grad is {'' if none else 'not '}None")
+    source = (f"def entry({', '.join(params)}):\n"
+              f"    if {' and '.join(checks)}:\n"
+              f"        return function({', '.join(arrays + ['*extra'])})\n"
+              f"    return MISS\n")
+    exec(builtins.compile(source, "<tg.compile entry>", "exec"), namespace)
+    return namespace["entry"]
 
 
 class Compiled:
@@ -468,6 +881,14 @@ class Compiled:
         return None if self.last is None else self.last.seconds
 
     def __call__(self, *args):
+        replay = self.last
+        if replay is not None and primitive.recorder is None and self.eager_because is None:
+            result = replay.entry(*args)  # the common case: the same signature again
+            if result is not MISS:
+                return result
+        return self.lookup(args)
+
+    def lookup(self, args: tuple):
         if self.eager_because is not None or primitive.recorder is not None:
             return self.fn(*args)  # given up, or inside another function's trace
         key = signature(args)
@@ -503,7 +924,7 @@ class Compiled:
                 name = python_name(getattr(self.fn, "__name__", "step"))
                 name = "step" if name == "_lambda_" else name
                 source = recorder.source(name, returned)
-                replay = Replay(recorder, source, name, time.perf_counter() - start)
+                replay = Replay(recorder, source, name, time.perf_counter() - start, key)
             except Untraceable as why:
                 recorder.fail(str(why))
         if recorder.failure is not None:
