@@ -258,7 +258,7 @@ def test_the_code_names_the_tensors_and_runs_on_its_own():
     (x, y), = batches([4, 40, 3], 10, count=1)
     compiled(tg.Tensor(x), tg.Tensor(y))
     code = compiled.code
-    for name in ("hidden_weight", "output_bias", "grad_linear", "VJP of sigmoid",
+    for name in ("hidden_weight", "output_bias", "grad_z1", "VJP of sigmoid",
                  "g * out * (1 - out)", "theta -= lr * g"):
         assert name in code
     # the source alone, on a fresh copy of the model, gives eager's numbers

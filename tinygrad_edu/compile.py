@@ -53,6 +53,13 @@ __all__ = ["compile", "Compiled"]
 CACHE_SIZE = 8  # signatures kept per compiled function before it gives up and runs eagerly
 LITERAL_LIMIT = 10_000  # numbers in a constant that the source may spell out
 
+# The names of the values that primitives compute, in the article's letters where it has
+# them: z = W a + b, a = sigmoid(z); others by their primitive's name.
+SHORT_NAMES = {"linear": "z", "matmul": "z", "sigmoid": "a", "relu": "a", "tanh": "a",
+               "binary_cross_entropy_with_logits": "bce", "binary_cross_entropy": "bce",
+               "log_softmax": "log_p", "sum": "total", "div": "ratio", "mul": "product",
+               "add": "plus", "sub": "minus"}
+
 # The name under which each primitive of ops.py is reachable (ops.sigmoid, ops.linear).
 OPS_NAMES = {id(value): name for name, value in vars(ops).items()
              if isinstance(value, Primitive)}
@@ -88,6 +95,9 @@ def literal(value) -> str:
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if isinstance(value, list):
         return "[" + ", ".join(literal(v) for v in value) + "]"
+    if isinstance(value, np.ndarray) and value.size > 1 and (value == value.flat[0]).all():
+        return (f"np.full({value.shape!r}, {literal(value.flat[0].item())}, "
+                f"dtype=np.{value.dtype.name})")
     if isinstance(value, np.ndarray) and value.size <= LITERAL_LIMIT:
         return f"np.array({value.tolist()!r}, dtype=np.{value.dtype.name})"
     raise Untraceable(f"a value the replay cannot spell out ({type(value).__name__})")
@@ -136,6 +146,14 @@ class Recorder:
             name = f"{base}_{k}"
         self.taken.add(name)
         return name
+
+    def numbered(self, base: str) -> str:
+        """`z1`, `z2`, ... as the article numbers its layers' values."""
+        k = 1
+        while f"{base}{k}" in self.taken:
+            k += 1
+        self.taken.add(f"{base}{k}")
+        return f"{base}{k}"
 
     def remember(self, array: np.ndarray, name: str) -> str:
         self.known[id(array)] = name
@@ -218,7 +236,7 @@ class Recorder:
         values = [x.array if isinstance(x, Tensor) else x for x in inputs]
         if self.folded(result.array, values, params):
             return
-        name = self.fresh(python_name(op.name))
+        name = self.numbered(SHORT_NAMES.get(op.name, python_name(op.name)))
         if not self.templated((op.name, "forward"), name, result.array, sources, values,
                               params, op.name):
             call = self.arguments(inputs, params, reader)
@@ -437,14 +455,17 @@ class Recorder:
                 "from tinygrad_edu.compile import steps_taken",
                 "from tinygrad_edu.primitive import bump_version",
                 "from tinygrad_edu.tensor import wrap", ""]
-        head += [f"{name} = {code}" for name, code in self.globals]
         params = ", ".join(self.arg_names + captured + optimizers)
         body = steps_taken_merged(self.lines, self.fresh)
         for name, t in list(self.tensors.values()):
             value = self.final_grad(t)
             if value is not None:
                 body.append((f"p_{name}.grad = {value}", "the .grad that eager leaves"))
-        head += [f"{grad}_tensor = wrap({grad})" for grad in self.grad_buffers.values()]
+        tensors = [f"{grad}_tensor = wrap({grad})" for grad in self.grad_buffers.values()]
+        used = " ".join([code for code, _ in body] + tensors + [returned])
+        head += [f"{name} = {code}" for name, code in self.globals
+                 if re.search(rf"\b{name}\b", used)]  # constants folded away are left out
+        head += tensors
         body.append((f"return {returned}", ""))
         width = min(max(len(code) for code, _ in body), 64) + 2
         lines = [f"    {code:<{width}}# {comment}" if comment else f"    {code}"
@@ -758,27 +779,54 @@ def primitive_source(op: Primitive) -> str:
     raise Untraceable(f"`{op.name}` is not a primitive of ops.py (a custom Function)")
 
 
-def names_in(fn: Callable) -> dict[int, str]:
-    """Readable names for the parameters, buffers and optimisers `fn` can reach: from the
-    modules and optimisers among its closure and the globals it names."""
-    found: dict[str, object] = {}
-    code = getattr(fn, "__code__", None)
-    if code is not None:
-        for var, cell in zip(code.co_freevars, fn.__closure__ or ()):
-            try:
-                found[var] = cell.cell_contents
-            except ValueError:  # an empty cell
-                continue
-        globals_ = getattr(fn, "__globals__", {})
-        found.update((n, globals_[n]) for n in code.co_names if n in globals_)
+def names_in(fn: Callable, depth: int = 3) -> dict[int, str]:
+    """Readable names for the tensors and optimisers `fn` can reach through its closure
+    and the globals it names, and through the functions among those (a loss function
+    the step calls): a module's parameter names (`hidden.weight`), a variable's name
+    (`beta`), `net.weights[0]` for tensors in a list held by an object."""
     names: dict[int, str] = {}
-    for var, obj in found.items():
+    for var, obj in reachable(fn, depth):
         if isinstance(obj, Module):
             for name, t in [*obj.named_parameters(), *obj.named_buffers()]:
                 names.setdefault(id(t), name)
-        elif isinstance(obj, Optimizer):
+        elif isinstance(obj, (Tensor, Optimizer)):
             names.setdefault(id(obj), var)
+        elif isinstance(obj, (list, tuple)):
+            for i, t in enumerate(obj):
+                if isinstance(t, Tensor):
+                    names.setdefault(id(t), f"{var}[{i}]")
+        elif hasattr(obj, "__dict__") and not callable(obj):
+            for attr, value in vars(obj).items():
+                if isinstance(value, (list, tuple, Tensor)):
+                    names.update((k, v) for k, v in names_of_value(f"{var}.{attr}", value)
+                                 if k not in names)
     return names
+
+
+def names_of_value(var: str, value) -> list[tuple[int, str]]:
+    if isinstance(value, Tensor):
+        return [(id(value), var)]
+    return [(id(t), f"{var}[{i}]") for i, t in enumerate(value) if isinstance(t, Tensor)]
+
+
+def reachable(fn: Callable, depth: int) -> list[tuple[str, object]]:
+    """(name, object) for what `fn` closes over and the globals it names, and so on for
+    the functions among them, `depth` levels down."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    found = []
+    for var, cell in zip(code.co_freevars, fn.__closure__ or ()):
+        try:
+            found.append((var, cell.cell_contents))
+        except ValueError:  # an empty cell
+            continue
+    globals_ = getattr(fn, "__globals__", {})
+    found += [(n, globals_[n]) for n in code.co_names if n in globals_]
+    if depth > 1:
+        found += [item for _, obj in list(found) if inspect.isfunction(obj)
+                  for item in reachable(obj, depth - 1)]
+    return found
 
 
 # ---------------------------------------------------------------------------------------
