@@ -1,4 +1,5 @@
-"""The benchmark: W1-W5 on tinygrad_edu and on hand-written numpy, interleaved in one process.
+"""The benchmark: W1-W5 on tinygrad_edu, eager and compiled, and on hand-written numpy,
+interleaved in one process.
 
     python -m bench                      # all workloads, 7 rounds (about 30 s here)
     python -m bench --quick              # 3 short rounds (a few seconds)
@@ -7,9 +8,11 @@
 
 For each workload it prints the median time per training step of each side, their ratio
 (the figure to compare: absolute times move with the machine's load and BLAS threads; the
-median of the rounds' ratios, with its range), the number of primitives one tinygrad_edu
-step records, and the extra time per primitive; then the per-op forward+backward overhead
-of bench/overhead.py on tiny tensors.
+median of the rounds' ratios, with its range), the same for the step under `tg.compile`
+(a replay of generated numpy code; see docs/performance.md) and the cost of its first call
+(the trace and the compile), the number of primitives one tinygrad_edu step records, and
+the extra time per primitive; then the per-op forward+backward overhead of
+bench/overhead.py on tiny tensors.
 """
 
 from __future__ import annotations
@@ -137,7 +140,8 @@ def header(args: argparse.Namespace) -> list[str]:
 # ---------------------------------------------------------------------------------------
 
 COLUMNS = ["workload", "data", "steps/round", "numpy", "tinygrad_edu", "ratio (range)",
-           "primitives/step", "extra per primitive"]
+           "compiled", "compiled ratio (range)", "first call", "primitives/step",
+           "extra per primitive"]
 
 
 def microseconds(seconds: float) -> str:
@@ -155,13 +159,13 @@ def row(cells: list) -> str:
 
 
 def paired_rounds(one_round: Callable[[], dict[str, float]],
-                  rounds: int) -> tuple[dict[str, float], list[float]]:
-    """Run `rounds` rounds; the median of each figure, and the sorted ratios
-    tinygrad_edu / numpy of each round. Both sides ran within the same round, so a
-    round's ratio is steadier than either of its times."""
+                  rounds: int) -> tuple[dict[str, float], list[float], list[dict]]:
+    """Run `rounds` rounds; the median of each figure, the sorted ratios
+    tinygrad_edu / numpy of each round, and the rounds' figures. Both sides ran within
+    the same round, so a round's ratio is steadier than either of its times."""
     samples = [one_round() for _ in range(rounds)]
     medians = {key: statistics.median(s[key] for s in samples) for key in samples[0]}
-    return medians, sorted(s["tinygrad_edu"] / s["numpy"] for s in samples)
+    return medians, sorted(s["tinygrad_edu"] / s["numpy"] for s in samples), samples
 
 
 def ratio_cell(ratios: list[float]) -> str:
@@ -175,21 +179,28 @@ def ratio_cell(ratios: list[float]) -> str:
 
 
 def measure(workload: Workload, rounds: int, steps: int) -> list:
-    """Time both sides of one workload, interleaved; the table row of its figures."""
-    sides = {"numpy": workload.numpy.step, "tinygrad_edu": workload.tinygrad.step}
-    m, ratios = paired_rounds(lambda: interleaved_medians(sides, 1, steps), rounds)
+    """Time the three sides of one workload, interleaved; the table row of its figures."""
+    compiled = workload.compiled
+    sides = {"numpy": workload.numpy.step, "tinygrad_edu": workload.tinygrad.step,
+             "compiled": compiled.step}
+    m, ratios, samples = paired_rounds(lambda: interleaved_medians(sides, 1, steps), rounds)
+    compiled_ratios = sorted(s["compiled"] / s["numpy"] for s in samples)
     nodes = workload.tinygrad.nodes
     extra = (m["tinygrad_edu"] - m["numpy"]) / nodes
+    first = f"{compiled.first_call * 1e3:.1f} ms"
+    if compiled.fallback:  # say that the compiled row is eager, and why
+        first += f" (runs eagerly: {compiled.fallback.split(' reads')[0]})"
     return [f"{workload.key}: {workload.title}", workload.data, steps,
             microseconds(m["numpy"]), microseconds(m["tinygrad_edu"]), ratio_cell(ratios),
+            microseconds(m["compiled"]), ratio_cell(compiled_ratios), first,
             nodes, microseconds(extra)]
 
 
 def overhead_row(rounds: int, calls: int) -> list:
-    m, ratios = paired_rounds(lambda: overhead.measure(1, calls), rounds)
+    m, ratios, _ = paired_rounds(lambda: overhead.measure(1, calls), rounds)
     return ["per op, forward + backward, tiny tensors (bench/overhead.py)", "10 numbers",
             calls, microseconds(m["numpy"]), microseconds(m["tinygrad_edu"]),
-            ratio_cell(ratios), overhead.PRIMITIVES, microseconds(m["per_op"])]
+            ratio_cell(ratios), "", "", "", overhead.PRIMITIVES, microseconds(m["per_op"])]
 
 
 def main(argv: list[str] | None = None) -> None:

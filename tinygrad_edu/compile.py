@@ -353,7 +353,7 @@ class Recorder:
             if old is None:  # the gradient left by an earlier call: accumulate into it
                 self.grad_guards.setdefault(id(t), (t, False))
                 old = f"p_{name}.grad.array"
-            self.emit(f"np.add({old}, {source}, out={grad})",
+            self.emit(f"add({old}, {source}, out={grad})",
                       f"{self.label.get(id(t), name)}.grad accumulates")
         self.remember(t.grad.array, grad)
 
@@ -423,7 +423,7 @@ class Recorder:
         if isinstance(value, Tensor):
             if id(value) in self.tensors:
                 return f"p_{self.tensors[id(value)][0]}"
-            return f"wrap(np.copy({self.tensor_array(value, 'the returned value')}))"
+            return f"wrap({self.tensor_array(value, 'the returned value')}.copy())"
         if isinstance(value, (tuple, list)):
             inner = ", ".join(self.result(v) for v in value)
             if isinstance(value, list):
@@ -451,7 +451,9 @@ class Recorder:
         returned = self.result(returned)
         captured = [f"p_{name}" for name, _ in self.tensors.values()]
         optimizers = [name for name, _ in self.optimizers.values()]
-        head = ["import numpy as np", "", "from tinygrad_edu import ops",
+        head = ["import numpy as np",
+                f"from numpy import {', '.join(UFUNCS)}", "",
+                "from tinygrad_edu import ops",
                 "from tinygrad_edu.compile import steps_taken",
                 "from tinygrad_edu.primitive import bump_version",
                 "from tinygrad_edu.tensor import wrap", ""]
@@ -524,6 +526,10 @@ def same_dtype(lines: Lines, *values, shape: bool = True) -> bool:
 
 
 TEMPLATES: dict[tuple[str, object], Callable[..., bool]] = {}
+# The numpy functions the templates call, imported by name (a little faster than np.exp:
+# for small arrays a call costs more than its arithmetic).
+UFUNCS = ("absolute", "add", "divide", "exp", "greater", "logaddexp", "matmul", "maximum",
+          "minimum", "multiply", "negative", "subtract")
 
 
 def template(name: str, *roles):
@@ -537,20 +543,20 @@ def template(name: str, *roles):
 def stable_sigmoid(out: Lines, x: str, into: str) -> None:
     """ops._stable_sigmoid: exp(min(x, 0)) / (1 + exp(-|x|)), six calls."""
     t = out.temporary()
-    out(f"np.minimum({x}, 0, out={t})")
-    out(f"np.exp({t}, out={t})")
-    out(f"np.abs({x}, out={into})")
-    out(f"np.negative({into}, out={into})")
-    out(f"np.exp({into}, out={into})")
-    out(f"np.add(1, {into}, out={into})")
-    out(f"np.divide({t}, {into}, out={into})")
+    out(f"minimum({x}, 0, out={t})")
+    out(f"exp({t}, out={t})")
+    out(f"absolute({x}, out={into})")
+    out(f"negative({into}, out={into})")
+    out(f"exp({into}, out={into})")
+    out(f"add(1, {into}, out={into})")
+    out(f"divide({t}, {into}, out={into})")
 
 
 def elementwise(ufunc: str) -> Callable[..., bool]:
     def write(out: Lines, x, y, values) -> bool:
         if not same_dtype(out, *values[:2]):
             return False
-        out(f"np.{ufunc}({x}, {y}, out={out.output()})")
+        out(f"{ufunc}({x}, {y}, out={out.output()})")
         return True
     return write
 
@@ -571,7 +577,7 @@ def passes_g(out: Lines, g, result, *inputs, values) -> bool:
 def negated_g(out: Lines, g, *rest, values) -> bool:
     if not same_dtype(out, values[0]):
         return False
-    out(f"np.negative({g}, out={out.output()})")
+    out(f"negative({g}, out={out.output()})")
     return True
 
 
@@ -579,7 +585,7 @@ def negated_g(out: Lines, g, *rest, values) -> bool:
 def times_y(out: Lines, g, result, x, y, values) -> bool:
     if not same_dtype(out, values[0], values[3]):
         return False
-    out(f"np.multiply({g}, {y}, out={out.output()})")    # g * y
+    out(f"multiply({g}, {y}, out={out.output()})")    # g * y
     return True
 
 
@@ -587,7 +593,7 @@ def times_y(out: Lines, g, result, x, y, values) -> bool:
 def times_x(out: Lines, g, result, x, y, values) -> bool:
     if not same_dtype(out, values[0], values[2]):
         return False
-    out(f"np.multiply({g}, {x}, out={out.output()})")    # g * x
+    out(f"multiply({g}, {x}, out={out.output()})")    # g * x
     return True
 
 
@@ -595,7 +601,7 @@ def times_x(out: Lines, g, result, x, y, values) -> bool:
 def over_y(out: Lines, g, result, x, y, values) -> bool:
     if not same_dtype(out, values[0], values[3]):
         return False
-    out(f"np.divide({g}, {y}, out={out.output()})")
+    out(f"divide({g}, {y}, out={out.output()})")
     return True
 
 
@@ -612,9 +618,9 @@ def sigmoid_vjp(out: Lines, g, result, x, values) -> bool:
     if not same_dtype(out, values[0], values[1]):
         return False
     t, into = out.temporary(), out.output()
-    out(f"np.multiply({g}, {result}, out={t})")       # g * out * (1 - out)
-    out(f"np.subtract(1, {result}, out={into})")
-    out(f"np.multiply({t}, {into}, out={into})")
+    out(f"multiply({g}, {result}, out={t})")       # g * out * (1 - out)
+    out(f"subtract(1, {result}, out={into})")
+    out(f"multiply({t}, {into}, out={into})")
     return True
 
 
@@ -622,7 +628,7 @@ def sigmoid_vjp(out: Lines, g, result, x, values) -> bool:
 def relu_forward(out: Lines, x, values) -> bool:
     if not same_dtype(out, values[0]):
         return False
-    out(f"np.maximum({x}, 0, out={out.output()})")
+    out(f"maximum({x}, 0, out={out.output()})")
     return True
 
 
@@ -631,8 +637,8 @@ def relu_vjp(out: Lines, g, result, x, values) -> bool:
     if not same_dtype(out, values[0], values[2]):
         return False
     mask = out.temporary(bool)
-    out(f"np.greater({x}, 0, out={mask})")             # g * (x > 0)
-    out(f"np.multiply({g}, {mask}, out={out.output()})")
+    out(f"greater({x}, 0, out={mask})")             # g * (x > 0)
+    out(f"multiply({g}, {mask}, out={out.output()})")
     return True
 
 
@@ -641,9 +647,9 @@ def bce_with_logits_forward(out: Lines, z, y, values) -> bool:
     if not same_dtype(out, *values):
         return False
     t, into = out.temporary(), out.output()
-    out(f"np.logaddexp(0, {z}, out={t})")              # log(1 + exp(z)) - y z
-    out(f"np.multiply({y}, {z}, out={into})")
-    out(f"np.subtract({t}, {into}, out={into})")
+    out(f"logaddexp(0, {z}, out={t})")              # log(1 + exp(z)) - y z
+    out(f"multiply({y}, {z}, out={into})")
+    out(f"subtract({t}, {into}, out={into})")
     return True
 
 
@@ -653,8 +659,8 @@ def bce_with_logits_vjp(out: Lines, g, result, z, y, values) -> bool:
         return False
     into = out.output()
     stable_sigmoid(out, z, into)                       # g * (sigmoid(z) - y)
-    out(f"np.subtract({into}, {y}, out={into})")
-    out(f"np.multiply({g}, {into}, out={into})")
+    out(f"subtract({into}, {y}, out={into})")
+    out(f"multiply({g}, {into}, out={into})")
     return True
 
 
@@ -663,7 +669,7 @@ def sum_forward(out: Lines, x, values, axis, keepdims) -> bool:
     if not same_dtype(out, values[0], shape=False):
         return False
     # (axis, dtype, out, keepdims) by position: numpy parses them faster than keywords
-    out(f"np.add.reduce({x}, {axis}, None, {out.output()}, {keepdims})")
+    out(f"add.reduce({x}, {axis}, None, {out.output()}, {keepdims})")
     return True
 
 
@@ -682,9 +688,9 @@ def linear_forward(out: Lines, x, w, b, values) -> bool:
     if values[0].ndim != 2 or not same_dtype(out, *values, shape=False):
         return False
     into = out.output()
-    out(f"np.matmul({x}, {w}.T, out={into})")           # x @ W.T, then += b
+    out(f"matmul({x}, {w}.T, out={into})")           # x @ W.T, then += b
     if b != "None":
-        out(f"np.add({into}, {b}, out={into})")
+        out(f"add({into}, {b}, out={into})")
     return True
 
 
@@ -692,7 +698,7 @@ def linear_forward(out: Lines, x, w, b, values) -> bool:
 def linear_vjp_x(out: Lines, g, result, x, w, b, values) -> bool:
     if values[0].ndim != 2 or not same_dtype(out, values[0], values[3], shape=False):
         return False
-    out(f"np.matmul({g}, {w}, out={out.output()})")     # g @ W
+    out(f"matmul({g}, {w}, out={out.output()})")     # g @ W
     return True
 
 
@@ -700,7 +706,7 @@ def linear_vjp_x(out: Lines, g, result, x, w, b, values) -> bool:
 def linear_vjp_w(out: Lines, g, result, x, w, b, values) -> bool:
     if values[0].ndim != 2 or not same_dtype(out, values[0], values[2], shape=False):
         return False
-    out(f"np.matmul({g}.T, {x}, out={out.output()})")   # g.T @ x
+    out(f"matmul({g}.T, {x}, out={out.output()})")   # g.T @ x
     return True
 
 
@@ -708,7 +714,7 @@ def linear_vjp_w(out: Lines, g, result, x, w, b, values) -> bool:
 def linear_vjp_b(out: Lines, g, result, x, w, b, values) -> bool:
     if values[0].ndim != 2 or not same_dtype(out, values[0], shape=False):
         return False
-    out(f"np.add.reduce({g}, 0, None, {out.output()})")  # g summed over the batch
+    out(f"add.reduce({g}, 0, None, {out.output()})")  # g summed over the batch
     return True
 
 
@@ -716,7 +722,7 @@ def linear_vjp_b(out: Lines, g, result, x, w, b, values) -> bool:
 def matmul_forward(out: Lines, x, y, values) -> bool:
     if not same_dtype(out, *values, shape=False):
         return False
-    out(f"np.matmul({x}, {y}, out={out.output()})")
+    out(f"matmul({x}, {y}, out={out.output()})")
     return True
 
 
@@ -726,7 +732,7 @@ def matmul_vjp_y(out: Lines, g, result, x, y, values) -> bool:
     if not (values[2].ndim == 2 and values[3].ndim == 1) or not same_dtype(
             out, values[0], values[2], shape=False):
         return False
-    out(f"np.matmul({x}.T, {g}, out={out.output()})")
+    out(f"matmul({x}.T, {g}, out={out.output()})")
     return True
 
 
@@ -734,12 +740,18 @@ STEP_TAKEN = "steps_taken"  # a line that consecutive updates of one optimiser s
 
 
 def steps_taken(optimizer: Optimizer, params: tuple[Tensor, ...]) -> None:
-    """The bookkeeping of an update spelled out in a replay: each parameter's step count
-    and its new version (what Optimizer._step_one does around the numpy update)."""
+    """The bookkeeping of the updates spelled out in a replay, as Optimizer._step_one
+    does it around each numpy update: each parameter's step count, and its new version
+    (one moment on the engine's clock for all of them: they change together)."""
+    clock = primitive.clock
+    clock.last_change = now = next(clock.ticks)
+    state = optimizer.state
     for p in params:
-        state = optimizer.state.setdefault(p, {})
-        state["step"] = state.get("step", 0) + 1
-        primitive.bump_version(p)
+        counts = state.setdefault(p, {})
+        counts["step"] = counts.get("step", 0) + 1
+        counter = primitive.shared_counter(p)
+        counter.value += 1
+        counter.changes.append(now)
 
 
 def steps_taken_merged(lines: list[tuple[str, object]],

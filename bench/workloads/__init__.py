@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .common import Images, Workload, image_data
+from .common import Images, Workload, compiled_side, image_data
 from .conv import w4
 from .logistic import w5
 from .relu_mlp import w3
@@ -35,7 +35,8 @@ def check_keys(keys: list[str]) -> None:
 
 def build(keys: list[str], synthetic: bool = False) -> Iterator[Workload]:
     """The workloads named in `keys`, built one at a time (so only one holds its batches
-    in memory); the images are loaded once, on first need."""
+    in memory); the images are loaded once, on first need. Each comes with its
+    tinygrad_edu side compiled (`tg.compile`), built from a twin of the workload."""
     check_keys(keys)
     return _build(keys, synthetic)
 
@@ -45,9 +46,11 @@ def _build(keys: list[str], synthetic: bool) -> Iterator[Workload]:
     for key in keys:
         if key in IMAGE_WORKLOADS:
             images = images or image_data(synthetic)
-            yield IMAGE_WORKLOADS[key](images)
+            workload, twin = (IMAGE_WORKLOADS[key](images) for _ in range(2))
         else:
-            yield IRIS_WORKLOADS[key]()
+            workload, twin = (IRIS_WORKLOADS[key]() for _ in range(2))
+        workload.compiled = compiled_side(twin.tinygrad)
+        yield workload
 
 
 __all__ = ["KEYS", "Images", "Workload", "build", "check_keys", "image_data"]

@@ -9,6 +9,8 @@ numbers, and the difference in time is what the engine costs.
 
 from __future__ import annotations
 
+import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -135,6 +137,8 @@ class Side:
         self.train_step, self.batches, self.weights = train_step, batches, weights
         self.nodes = nodes  # primitives recorded per step (tinygrad_edu only)
         self.steps = 0
+        self.first_call: float | None = None  # a compiled side: its trace, in seconds
+        self.fallback: str | None = None      # why a compiled side runs eagerly, if it does
 
     def step(self):
         x, y = self.batches[self.steps % len(self.batches)]
@@ -164,6 +168,21 @@ def tinygrad_side(loss_fn: Callable, params: list[tg.Tensor], lr: float, batches
     return Side(train_step, batches, lambda: [p.numpy() for p in params], nodes)
 
 
+def compiled_side(side: Side) -> Side:
+    """`side`'s training step under `tg.compile` (give it a twin's side: the weights are
+    its own). The first call, which traces and compiles, is timed; a fallback to eager
+    is kept as `fallback`, not warned about."""
+    step = tg.compile(side.train_step)
+    compiled = Side(step, side.batches, side.weights, side.nodes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        start = time.perf_counter()
+        compiled.step()
+        compiled.first_call = time.perf_counter() - start
+    compiled.fallback = step.eager_because
+    return compiled
+
+
 def graph_nodes(loss: tg.Tensor) -> int:
     """How many primitives the forward pass that made `loss` recorded."""
     return sum(t.grad_fn is not None for t in toposort([loss]))
@@ -181,10 +200,12 @@ def copy_into(params: Sequence[tg.Tensor], arrays: Sequence[np.ndarray]) -> None
 
 @dataclass
 class Workload:
-    """A benchmark: its key ("W1"), what it trains, which data, and its two sides."""
+    """A benchmark: its key ("W1"), what it trains, which data, and its two sides (and
+    the tinygrad_edu side compiled, on a twin's weights, once `build` adds it)."""
 
     key: str
     title: str
     data: str
     numpy: Side
     tinygrad: Side
+    compiled: Side | None = None
