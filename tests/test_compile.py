@@ -160,9 +160,14 @@ def test_python_reading_values_runs_eagerly_with_one_warning(escape, why):
     assert compiled.eager_because.startswith(why)
 
 
-def test_class_index_targets_are_never_frozen():
-    """cross_entropy turns class indices into fancy indices with numpy: traced values
-    leaving the engine. A replay that froze them would use the first batch's labels."""
+@pytest.mark.parametrize("options, replayed", [
+    ({}, True), ({"ignore_index": 1}, True),
+    ({"weight": tg.tensor([1.0, 2.0, 0.5])}, False),  # numpy reads the weights: eager
+])
+def test_class_index_targets_are_never_frozen(options, replayed):
+    """cross_entropy turns class indices into fancy indices: done by numpy outside the
+    engine, a replay would keep the first batch's labels. The plain case reads them in
+    a primitive (ops.nll), so it is replayed; the weighted case runs eagerly."""
     def make():
         tg.manual_seed(0)
         model = tg.nn.Linear(4, 3)
@@ -170,22 +175,24 @@ def test_class_index_targets_are_never_frozen():
 
         def step(x, labels):
             opt.zero_grad()
-            loss = F.cross_entropy(model(x), labels)
+            loss = F.cross_entropy(model(x), labels, **options)
             loss.backward()
             opt.step()
             return loss
         return list(model.parameters()), step
     rng = np.random.default_rng(0)
     x = tg.Tensor(rng.normal(size=(6, 4)).astype(np.float32))
-    labels = [tg.tensor([0, 1, 2, 0, 1, 2]), tg.tensor([2, 2, 2, 1, 1, 0])]
+    labels = [tg.tensor([0, 1, 2, 0, 1, 2]), tg.tensor([2, 2, 2, 1, 1, 0]),
+              tg.tensor([1, 1, 1, 1, 1, 1])]  # all ignored with ignore_index=1: NaN
     eager_params, eager = make()
     params, compiled = make()
     compiled = tg.compile(compiled)
-    with pytest.warns(RuntimeWarning, match="numpy"):
-        compiled(x, labels[0])
-    eager(x, labels[0])
-    for y in labels * 2:
-        assert compiled(x, y).item() == eager(x, y).item()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for y in labels * 2:
+            np.testing.assert_array_equal(compiled(x, y).numpy(), eager(x, y).numpy())
+    assert (compiled.eager_because is None) == replayed
+    assert len(caught) == (0 if replayed else 1)
     assert_same(eager_params, params)
 
 

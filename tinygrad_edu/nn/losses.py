@@ -209,14 +209,20 @@ def _target_shape(input: Tensor) -> tuple[int, ...]:
     return () if input.ndim == 1 else (input.shape[0], *input.shape[2:])
 
 
+def check_class_target(name: str, shape: tuple, dtype, input: Tensor) -> None:
+    """Class indices must have input's shape without the class dimension, and integers."""
+    expected = _target_shape(input)
+    if shape != expected or not np.issubdtype(dtype, np.integer):
+        raise ValueError(f"{name}: target must be integer class indices of shape {expected} "
+                         f"for input of shape {input.shape}, got shape {shape} and "
+                         f"dtype {dtype}")
+
+
 def class_indices(name: str, target, input: Tensor, ignore_index: int) -> np.ndarray:
     """The target as a flat int array of classes, checked against the input's shape."""
     array = np.asarray(target.numpy() if isinstance(target, Tensor) else target)
-    expected, classes = _target_shape(input), input.shape[0 if input.ndim == 1 else 1]
-    if array.shape != expected or not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(f"{name}: target must be integer class indices of shape {expected} "
-                         f"for input of shape {input.shape}, got shape {array.shape} and "
-                         f"dtype {array.dtype}")
+    classes = input.shape[0 if input.ndim == 1 else 1]
+    check_class_target(name, array.shape, array.dtype, input)
     bad = array[((array < 0) | (array >= classes)) & (array != ignore_index)]
     if bad.size:
         raise ValueError(f"{name}: target holds class {bad[0]}, out of range for {classes} "
@@ -257,6 +263,16 @@ def _nll(name: str, input: Tensor, target, weight, ignore_index: int,
          reduction: str) -> Tensor:
     """nll_loss, with errors that name the loss the user called (`name`)."""
     rows = _classes_last(name, input)
+    if weight is None and isinstance(target, (Tensor, np.ndarray)):
+        # the plain case as primitives that read the labels themselves: no label leaves
+        # the engine, so a compiled step replays it on the next batch (see ops.nll)
+        y = as_tensor(target)
+        check_class_target(name, y.shape, y.dtype, input)
+        y = y.reshape(-1)
+        losses = ops.nll(rows, y, ignore_index=ignore_index, name=name)
+        if reduction == "mean":
+            return losses.sum() / ops.counted(y, ignore_index=ignore_index, dtype=rows.dtype)
+        return reduce(losses.reshape(_target_shape(input)), reduction, name)
     y = class_indices(name, target, input, ignore_index)
     w = _picked_weights(name, weight, y, ignore_index, rows)
     picked = -rows[np.arange(len(y)), np.where(y == ignore_index, 0, y)]
