@@ -208,20 +208,23 @@ def evaluate(model: tg.nn.Module, X: np.ndarray, y: np.ndarray) -> mlp.Evaluatio
 
 def fit(model: tg.nn.Module, X: np.ndarray, y: np.ndarray, epochs: int, batch_size: int,
         lr: float, optimiser: str = "momentum", validation=None, seed: int | None = None,
-        progress: bool = True) -> mlp.History:
+        progress: bool = True, compile: bool = False) -> mlp.History:
     """Minimise the cross entropy of `model` on images X with labels y, with step 4's
-    training loop: shuffled mini-batches, one optimiser step each."""
+    training loop: shuffled mini-batches, one optimiser step each (under `tg.compile`
+    with `compile=True`: the same numbers, replayed as generated numpy code)."""
     step = mlp.make_optimiser(optimiser, model.parameters(), lr)
 
-    def update(xb: np.ndarray, yb: np.ndarray) -> float:
+    def update(xb: np.ndarray, yb: np.ndarray) -> tg.Tensor:
         step.zero_grad()
         loss = F.cross_entropy(model(tg.Tensor(xb)), yb)
         loss.backward()
         step.step()
-        return loss.item()
+        return loss
 
+    update = tg.compile(update) if compile else update
     validate = None if validation is None else lambda: evaluate(model, *validation).accuracy
-    return mlp.train_loop(update, X, y, epochs, batch_size, validate, seed, progress)
+    return mlp.train_loop(lambda xb, yb: update(xb, yb).item(), X, y, epochs, batch_size,
+                          validate, seed, progress)
 
 
 # ---------------------------------------------------------------------------------------
@@ -248,7 +251,8 @@ def compare_with_loops(photo: np.ndarray) -> list[common.Comparison]:
 
 def run(out: str | Path | None = None, seed: int = 0, dataset: str = "digits",
         epochs: int | None = None, batch_size: int | None = None, lr: float | None = None,
-        optimiser: str = "momentum", progress: bool = False) -> dict:
+        optimiser: str = "momentum", progress: bool = False,
+        compile: bool = False) -> dict:
     """The step: the filters on the photograph (pictures into `out`), then a small CNN
     trained on `dataset` ("digits" or "fashion"; unset options take SETTINGS).
 
@@ -266,7 +270,7 @@ def run(out: str | Path | None = None, seed: int = 0, dataset: str = "digits",
     X_train, X_test, y_train, y_test = load_images(dataset, seed)
     model = small_cnn(X_train.shape[-1], kernel, seed=seed)
     history = fit(model, X_train, y_train, epochs, batch_size, lr, optimiser,
-                  (X_test, y_test), seed, progress)
+                  (X_test, y_test), seed, progress, compile)
     evaluation = evaluate(model, X_test, y_test)
     figures.append(common.Comparison(f"cnn {dataset} test accuracy", None, evaluation.accuracy,
                                      f"{epochs} epochs, {history.seconds:.1f} s"))
@@ -293,9 +297,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float)
     parser.add_argument("--optimiser", choices=mlp.OPTIMISERS, default="momentum")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--compile", action="store_true",
+                        help="run the training step under tg.compile (same numbers, faster)")
     args = parser.parse_args(argv)
     result = run(args.out, args.seed, args.dataset, args.epochs, args.batch_size, args.lr,
-                 args.optimiser, progress=not args.no_progress)
+                 args.optimiser, progress=not args.no_progress, compile=args.compile)
     print(common.comparison_table(result["figures"], title="Step 5: convolution"))
     print(f"\n{result['model']}\n\nconfusion matrix of the test images:\n"
           + common.confusion_table(result["evaluation"].confusion,

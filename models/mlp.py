@@ -208,24 +208,34 @@ def make_optimiser(name: str, params: list[tg.Tensor], lr: float):
     return makers[name]()
 
 
+def training_step(net: Network, optimiser, l1: float = 0.0, l2: float = 0.0):
+    """`step(xb, yb)`: one step on one mini-batch, returning the batch's loss (a tensor).
+    The article sums the observations' gradients and steps by lr / n times the sum: the
+    batch-mean gradient, which is what `loss` differentiates to. Reads no number in
+    Python, so `tg.compile(step)` can replay it (see `sgd(compile=True)`)."""
+    def step(xb: np.ndarray, yb: np.ndarray) -> tg.Tensor:
+        optimiser.zero_grad()
+        batch_loss = loss(net, tg.Tensor(xb), tg.Tensor(yb), l1, l2)
+        batch_loss.backward()
+        optimiser.step()
+        return batch_loss
+    return step
+
+
 def update_mini_batch(net: Network, optimiser, xb: np.ndarray, yb: np.ndarray,
                       l1: float = 0.0, l2: float = 0.0) -> float:
-    """One step on one mini-batch; returns the batch's loss. The article sums the
-    observations' gradients and steps by lr / n times the sum: the batch-mean gradient,
-    which is what `loss` differentiates to."""
-    optimiser.zero_grad()
-    batch_loss = loss(net, tg.Tensor(xb), tg.Tensor(yb), l1, l2)
-    batch_loss.backward()
-    optimiser.step()
-    return batch_loss.item()
+    """One step on one mini-batch (see `training_step`); returns the batch's loss."""
+    return training_step(net, optimiser, l1, l2)(xb, yb).item()
 
 
 def sgd(net: Network, X: np.ndarray, y: np.ndarray, epochs: int, batch_size: int, lr: float,
         optimiser: str = "sgd", l1: float = 0.0, l2: float = 0.0,
         validation: tuple[np.ndarray, np.ndarray] | None = None, seed: int | None = None,
-        progress: bool = True) -> History:
+        progress: bool = True, compile: bool = False) -> History:
     """Train `net` on rows X (n, inputs) with class labels y (n,), the article's way:
-    `epochs` passes, each in shuffled mini-batches, one `update_mini_batch` each.
+    `epochs` passes, each in shuffled mini-batches, one `training_step` each.
+    `compile=True` runs the step under `tg.compile`: traced once per batch shape, then
+    replayed as generated numpy code, with the same numbers (docs/performance.md).
 
     >>> X, y = tg.data.load_iris()
     >>> net = network([4, 40, 3], seed=0)
@@ -236,11 +246,11 @@ def sgd(net: Network, X: np.ndarray, y: np.ndarray, epochs: int, batch_size: int
     """
     dtype = net.weights[0].dtype
     Y = tg.data.one_hot(y, net.sizes[-1]).astype(dtype)
-    step = make_optimiser(optimiser, net.parameters(), lr)
+    step = training_step(net, make_optimiser(optimiser, net.parameters(), lr), l1, l2)
+    step = tg.compile(step) if compile else step
     validate = None if validation is None else lambda: evaluate(net, *validation).accuracy
-    return train_loop(lambda xb, yb: update_mini_batch(net, step, xb, yb, l1, l2),
-                      np.asarray(X, dtype=dtype), Y, epochs, batch_size, validate, seed,
-                      progress)
+    return train_loop(lambda xb, yb: step(xb, yb).item(), np.asarray(X, dtype=dtype), Y,
+                      epochs, batch_size, validate, seed, progress)
 
 
 def train_loop(step: Callable[[np.ndarray, np.ndarray], float], X: np.ndarray, Y: np.ndarray,
@@ -486,11 +496,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", choices=("standard", "max"), default="standard",
                         help="iris inputs: standardised, or divided by their maximum")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--compile", action="store_true",
+                        help="run the training step under tg.compile (same numbers, faster)")
     args = parser.parse_args(argv)
     result = run(args.out, args.seed, args.dataset, args.sizes, args.activation, args.init,
                  args.scale, progress=not args.no_progress, epochs=args.epochs,
                  batch_size=args.batch_size, lr=args.lr, optimiser=args.optimiser,
-                 l1=args.l1, l2=args.l2)
+                 l1=args.l1, l2=args.l2, compile=args.compile)
     print(common.comparison_table(result["figures"], title="Step 4: a neural network"))
     rows = "training points" if args.dataset == "spirals" else "test rows"  # see `load`
     for item in result["results"]:

@@ -67,30 +67,35 @@ def backprop_graph(out: Path) -> dict:
     return {"figures": figures, "pictures": pictures, "notes": notes}
 
 
-def stages(quick: bool) -> list[tuple[str, Callable[[Path], dict]]]:
-    """(step, run) for each stage of the tour; `quick` cuts iterations and epochs."""
+def stages(quick: bool,
+           compile: bool = False) -> list[tuple[str, Callable[[Path], dict]]]:
+    """(step, run) for each stage of the tour; `quick` cuts iterations and epochs;
+    `compile` trains the networks of steps 4 and 5 under `tg.compile`."""
     few = (lambda full, small: small) if quick else (lambda full, small: full)
     return [
         ("1 linear regression", lambda out: linear_regression.run(out)),
         ("2 logistic regression", lambda out: logistic_regression.run(
             out, iterations=few(10_000, 500))),
         ("3 softmax regression", lambda out: softmax_regression.run(out)),
-        ("4 network: iris", lambda out: mlp.run(out, dataset="iris", epochs=few(None, 5))),
+        ("4 network: iris", lambda out: mlp.run(out, dataset="iris", epochs=few(None, 5),
+                                                compile=compile)),
         ("4 network: digits", lambda out: mlp.run(out, dataset="digits",
-                                                  epochs=few(None, 2))),
+                                                  epochs=few(None, 2), compile=compile)),
         ("4 network: spirals", lambda out: mlp.run(out, dataset="spirals",
-                                                   epochs=few(None, 5))),
+                                                   epochs=few(None, 5), compile=compile)),
         ("4 backprop graph", backprop_graph),
-        ("5 convolution", lambda out: cnn.run(out, dataset="digits", epochs=few(None, 1))),
+        ("5 convolution", lambda out: cnn.run(out, dataset="digits", epochs=few(None, 1),
+                                              compile=compile)),
     ]
 
 
-def run(out: str | Path = DEFAULT_OUT, quick: bool = False, progress: bool = True) -> dict:
+def run(out: str | Path = DEFAULT_OUT, quick: bool = False, progress: bool = True,
+        compile: bool = False) -> dict:
     """Run every stage; return "rows" (step, Comparison, seconds or None), "pictures",
     "notes" (e.g. how to render without `dot`) and "seconds" (the whole tour)."""
     out, start = Path(out), time.perf_counter()
     rows, pictures, notes = [], [], []
-    bar = tqdm(stages(quick), desc="tour", unit="step", disable=not progress)
+    bar = tqdm(stages(quick, compile), desc="tour", unit="step", disable=not progress)
     for step, run_stage in bar:
         bar.set_description(f"tour: {step}")
         began = time.perf_counter()
@@ -141,8 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="fewer iterations and epochs (a smoke test; weaker figures)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--compile", action="store_true",
+                        help="train the networks under tg.compile (same numbers, faster)")
     args = parser.parse_args(argv)
-    result = run(args.out, args.quick, progress=not args.no_progress)
+    result = run(args.out, args.quick, progress=not args.no_progress, compile=args.compile)
     print(tour_table(result["rows"]))
     print("\n" + textwrap.fill(f"the tour took {result['seconds']:.1f} s; "
                                f"{len(result['pictures'])} pictures in {args.out}/: "

@@ -71,7 +71,7 @@ class Untraceable(Exception):
 
 def python_name(text: str) -> str:
     """`hidden.weight` -> `hidden_weight`, `0.bias` -> `layer0_bias`."""
-    name = re.sub(r"\W", "_", text)
+    name = re.sub(r"\W+", "_", text).strip("_")
     return f"layer{name}" if name[:1].isdigit() else name
 
 
@@ -377,7 +377,9 @@ class Recorder:
         kind = type(optimizer).__name__
         if kind == "SGD" and group["momentum"] == 0 and group["weight_decay"] == 0:
             # the update SGD._update makes, spelled out: theta -= lr * g
-            self.emit(STEP_TAKEN, (opt, k, name, grad))
+            step = self.fresh(f"{name}_step")  # lr * g, in memory of its own
+            self.globals.append((step, f"np.empty({p.shape!r}, dtype=np.{p.dtype.name})"))
+            self.emit(STEP_TAKEN, (opt, k, name, grad, step))
         else:
             self.emit(f"{opt}._step_one(p_{name}, {grad}, {opt}.param_groups[{k}])",
                       f"{kind}.step for {self.label.get(id(p), name)} (its own numpy "
@@ -757,7 +759,9 @@ def steps_taken(optimizer: Optimizer, params: tuple[Tensor, ...]) -> None:
 def steps_taken_merged(lines: list[tuple[str, object]],
                        fresh: Callable[[str], str]) -> list[tuple[str, str]]:
     """The lines, with each run of SGD updates by one optimiser written out: its learning
-    rate read once, theta -= lr * g per parameter, then one call for the bookkeeping."""
+    rate read once, theta -= lr * g per parameter (the same two numpy calls as
+    SGD._update, into a buffer: a parameter-sized temporary is big enough for malloc to
+    map and unmap fresh pages at every step), then one call for the bookkeeping."""
     merged: list[tuple[str, str]] = []
     run: list[tuple] = []
     for code, comment in [*lines, ("", "")]:
@@ -765,13 +769,14 @@ def steps_taken_merged(lines: list[tuple[str, object]],
             run.append(comment)
             continue
         if run:
-            opt, groups = run[0][0], sorted({k for _, k, _, _ in run})
+            opt, groups = run[0][0], sorted({k for _, k, _, _, _ in run})
             lr = {k: fresh("lr") for k in groups}
             merged += [(f'{lr[k]} = {opt}.param_groups[{k}]["lr"]',
                         "SGD.step: the learning rate, read at every call") for k in groups]
-            merged += [(f"{name} -= {lr[k]} * {grad}", "SGD.step: theta -= lr * g")
-                       for _, k, name, grad in run]
-            params = ", ".join(f"p_{name}" for _, _, name, _ in run)
+            for _, k, name, grad, step in run:  # theta -= lr * g, allocating nothing
+                merged += [(f"multiply({lr[k]}, {grad}, out={step})", "SGD.step: lr * g"),
+                           (f"subtract({name}, {step}, out={name})", "theta -= lr * g")]
+            params = ", ".join(f"p_{name}" for _, _, name, _, _ in run)
             merged.append((f"steps_taken({opt}, ({params},))",
                            "count the steps, bump the parameters' versions"))
             run = []
