@@ -279,3 +279,20 @@ def test_the_code_names_the_tensors_and_runs_on_its_own():
         namespace["train_step"](x, y, *own.parameters(), own_opt)
     for p, q in zip(eager_model.parameters(), own.parameters(), strict=True):
         np.testing.assert_array_equal(p.numpy(), q.numpy())
+
+
+def test_two_backwards_in_one_step_add_up_and_create_graph_runs_eagerly():
+    def make(create_graph=False):
+        w = tg.tensor([0.5, -2.0], requires_grad=True)
+
+        def step(x, y):
+            (x * w).sum().backward(create_graph=create_graph)
+            loss = (w * w * y).sum()
+            loss.backward()          # adds to the gradient of the first backward
+            return loss
+        return [w], step
+    data = [(np.array([1.0, 3.0], np.float32), np.array([2.0, -1.0], np.float32))]
+    run_both(make, data, 3)
+    _, step = make(create_graph=True)
+    with pytest.warns(RuntimeWarning, match="runs eagerly"):  # create_graph: a graph to keep
+        tg.compile(step)(*map(tg.Tensor, data[0]))

@@ -245,6 +245,9 @@ class Recorder:
 
     @guarded
     def vjp(self, node, i: int, args: tuple, gx) -> None:
+        if isinstance(gx, Tensor):
+            raise Untraceable("backward(create_graph=True) records the backward pass as a "
+                              "graph to differentiate, which a replay does not keep")
         out_name = self.known.get(id(args[1]), "out")
         reader = f"the VJP of `{node.op.name}`"
         x = node.inputs[i]
