@@ -196,6 +196,14 @@ def test_class_index_targets_are_never_frozen(options, replayed):
     assert_same(eager_params, params)
 
 
+def test_a_mask_computed_from_the_values_is_not_frozen():
+    w = tg.tensor([1.0, -1.0, 2.0], requires_grad=True)
+    step = tg.compile(lambda x: (x * w)[x > 0].sum())
+    with pytest.warns(RuntimeWarning, match="runs eagerly"):
+        step(tg.tensor([1.0, 1.0, -1.0]))
+    assert step(tg.tensor([-1.0, 1.0, 1.0])).item() == 1.0  # -1 + 2, not the first mask
+
+
 def test_tensors_made_from_data_inside_the_step_are_not_frozen():
     """Dropout draws a new mask each call: a replay may not keep the first one."""
     w = tg.ones(1000, requires_grad=True)

@@ -69,6 +69,16 @@ class Untraceable(Exception):
     """Why a call cannot be replayed (raised inside the recorder, caught by it)."""
 
 
+def positional_names(fn: Callable) -> list[str]:
+    """The names of `fn`'s positional parameters (for the generated function's own)."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # a callable without a signature
+        return []
+    return [p.name for p in parameters
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
 def python_name(text: str) -> str:
     """`hidden.weight` -> `hidden_weight`, `0.bias` -> `layer0_bias`."""
     name = re.sub(r"\W+", "_", text).strip("_")
@@ -127,12 +137,13 @@ class Recorder:
         self.constants: set[str] = set()  # names whose numbers never change
         self.grad_buffers: dict[int, str] = {}
         self.expected_bumps: list[int] = []
-        self.before = {id(t) for t in gc.get_objects() if isinstance(t, Tensor)}
+        # the tensors alive before the call (kept alive while tracing: no id is reused)
+        self.before = {id(t): t for t in gc.get_objects() if isinstance(t, Tensor)}
         self.arg_names = []
-        parameters = list(inspect.signature(fn).parameters)
+        parameters = positional_names(fn)
         for i, arg in enumerate(args):
             name = self.fresh(python_name(parameters[i]) if i < len(parameters)
-                              and not parameters[i].startswith("*") else f"arg{i}")
+                              else f"arg{i}")
             self.arg_names.append(name)
             array = arg.array if isinstance(arg, Tensor) else arg
             if isinstance(array, np.ndarray) and id(array) not in self.known:
