@@ -204,6 +204,16 @@ def test_a_mask_computed_from_the_values_is_not_frozen():
     assert step(tg.tensor([-1.0, 1.0, 1.0])).item() == 1.0  # -1 + 2, not the first mask
 
 
+def test_a_numpy_array_computed_from_the_values_is_not_frozen():
+    """tg.where with a mask computed in numpy from a tensor's array: no tensor leaves the
+    engine through a hook, but the mask reaches `where` as a bare array."""
+    w = tg.tensor([1.0, -1.0, 2.0], requires_grad=True)
+    step = tg.compile(lambda x: tg.where(x.array > 0, x * w, 0.0).sum())
+    with pytest.warns(RuntimeWarning, match="numpy array of shape"):
+        step(tg.tensor([1.0, 1.0, -1.0]))
+    assert step(tg.tensor([-1.0, 1.0, 1.0])).item() == 1.0
+
+
 def test_tensors_made_from_data_inside_the_step_are_not_frozen():
     """Dropout draws a new mask each call: a replay may not keep the first one."""
     w = tg.ones(1000, requires_grad=True)

@@ -137,6 +137,7 @@ class Recorder:
         self.constants: set[str] = set()  # names whose numbers never change
         self.grad_buffers: dict[int, str] = {}
         self.expected_bumps: list[int] = []
+        self.strict = False  # True while a forward's operands are traced (see `value`)
         # the tensors alive before the call (kept alive while tracing: no id is reused)
         self.before = {id(t): t for t in gc.get_objects() if isinstance(t, Tensor)}
         self.arg_names = []
@@ -212,7 +213,12 @@ class Recorder:
         if name is not None:  # an argument or a recorded result (an array or a scalar)
             return name
         if isinstance(v, np.ndarray):
-            name = self.fresh("constant")
+            if self.strict:
+                raise Untraceable(
+                    f"{reader} is given a numpy array of shape {v.shape} made outside the "
+                    f"engine's operations (a mask or an index computed from numbers "
+                    f"with numpy?): it would be frozen into the replay")
+            name = self.fresh("constant")  # the backward seed: 1, whatever the batch
             self.globals.append((name, literal(v)))
             self.constants.add(name)
             return self.remember(v, name)
@@ -243,14 +249,18 @@ class Recorder:
     @guarded
     def forward(self, op: Primitive, inputs, params: dict, result: Tensor) -> None:
         reader = f"`{op.name}`"
-        sources = [self.value(x, reader) for x in inputs]
+        self.strict = True  # in the forward, only the engine's own values may be read
+        try:
+            sources = [self.value(x, reader) for x in inputs]
+            call = self.arguments(inputs, params, reader)
+        finally:
+            self.strict = False
         values = [x.array if isinstance(x, Tensor) else x for x in inputs]
         if self.folded(result.array, values, params):
             return
         name = self.numbered(SHORT_NAMES.get(op.name, python_name(op.name)))
         if not self.templated((op.name, "forward"), name, result.array, sources, values,
                               params, op.name):
-            call = self.arguments(inputs, params, reader)
             self.emit(f"{name} = {primitive_source(op)}.forward({call})", op.name)
         self.remember(result.array, name)
 

@@ -1398,7 +1398,7 @@ def where(condition, x, y) -> Tensor:
     condition."""
     condition = unwrap(condition)
     x, y = promote("where", x, y)
-    shapes = [np.shape(unwrap(v)) for v in (condition, x, y)]
+    shapes = [v.shape if isinstance(v, Tensor) else np.shape(v) for v in (condition, x, y)]
     shape = broadcast_shape("where", *shapes)
     x = _expand_for_grad(x, shape) if isinstance(x, Tensor) else x
     y = _expand_for_grad(y, shape) if isinstance(y, Tensor) else y
@@ -1539,7 +1539,7 @@ def _index(index):
 
 def _index_part(i):
     if isinstance(i, Tensor):
-        return unwrap(i)  # its numbers pick the entries: they leave the engine here
+        return i.array
     if isinstance(i, list):
         return np.asarray(i)
     return i
