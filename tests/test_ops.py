@@ -358,6 +358,28 @@ def classifications(draw, target: str):
 
 
 @st.composite
+def class_picks(draw):
+    """Rows of scores (N, C), class indices (N,), some of them ignore_index (never the
+    first: a mean over no rows is NaN, which the checks refuse), a reduction."""
+    n, classes = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    ignore_index = draw(st.sampled_from([-100, classes - 1])) if classes > 1 else -100
+    labels = draw(hnp.arrays(np.int64, n, elements=st.integers(0, classes - 1)))
+    if labels[0] == ignore_index:
+        labels[0] = 0
+    return ((draw(tst.arrays((n, classes))),),
+            {"y": labels, "ignore_index": ignore_index,
+             "reduction": draw(st.sampled_from(["mean", "sum", "none"]))})
+
+
+def nll_reference(rows, y, ignore_index, reduction):
+    kept = y != ignore_index
+    losses = np.where(kept, -rows[np.arange(len(y)), np.where(kept, y, 0)], 0)
+    if reduction == "mean":
+        return losses.sum() / kept.sum() if kept.any() else np.array(np.nan)
+    return losses.sum() if reduction == "sum" else losses
+
+
+@st.composite
 def flattens(draw):
     x = draw(tst.arrays(tst.shapes(min_dims=1)))
     start = draw(st.integers(0, x.ndim - 1))
@@ -734,6 +756,9 @@ SPECS: dict[str, Spec] = {
                         lambda g, index, shape: ops.scatter_add(g, index=index, shape=shape),
                         scatter_add_reference, "scatter_add"),
     "setitem": Spec(setitems(), assigned, assigned, "setitem"),
+    "nll": Spec(class_picks(), lambda rows, y, ignore_index, reduction: ops.nll(
+        rows, tg.tensor(y), ignore_index=ignore_index, reduction=reduction, name="nll"),
+        nll_reference, "nll"),
     "cat": Spec(concatenations(), lambda *xs, dim: tg.cat(xs, dim),
                 lambda *xs, dim: np.concatenate(xs, axis=dim), "cat"),
     "matmul": Spec(matmul_operands(), lambda x, y: x @ y, np.matmul, "matmul"),

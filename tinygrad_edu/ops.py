@@ -635,29 +635,37 @@ def _picks(y: np.ndarray, ignore_index: int):
     return np.arange(len(y)), np.where(kept, y, 0), kept
 
 
-def _nll(rows: np.ndarray, y: np.ndarray, ignore_index: int, name: str) -> np.ndarray:
+def _nll(rows: np.ndarray, y: np.ndarray, ignore_index: int, reduction: str,
+         name: str) -> np.ndarray:
     bad = y[((y < 0) | (y >= rows.shape[1])) & (y != ignore_index)]
     if bad.size:
         raise ValueError(f"{name}: target holds class {bad[0]}, out of range for "
                          f"{rows.shape[1]} classes (0 to {rows.shape[1] - 1})")
     i, j, kept = _picks(y, ignore_index)
-    return np.where(kept, -rows[i, j], 0)
+    losses = np.where(kept, -rows[i, j], 0)
+    if reduction == "none":
+        return losses
+    total = np.add.reduce(losses)
+    if reduction == "sum":
+        return total
+    count = np.count_nonzero(kept)  # the mean of no losses is NaN, as in PyTorch
+    return total / rows.dtype.type(count) if count else rows.dtype.type(np.nan)
 
 
-# -rows[n, y_n] for each row n, 0 where y_n is ignore_index: nll_loss before its
-# reduction. A primitive, so that the class indices are an input read by numpy inside it
-# (a compiled step replays it on the next batch's labels; see compile.py), not numbers
-# turned into fancy indices outside the engine. d/d rows: -g at (n, y_n), 0 elsewhere.
-nll = Primitive("nll", _nll,
-                lambda g, out, rows, y, ignore_index, name: scatter_add(
-                    -g * constant_like(_picks(y, ignore_index)[2], g),
-                    index=_picks(y, ignore_index)[:2], shape=rows.shape),
-                None,
+def _nll_vjp(g, out, rows, y, ignore_index, reduction, name):
+    # -g (divided by the count for the mean) at each counted row's class, 0 elsewhere
+    i, j, kept = _picks(y, ignore_index)
+    if reduction == "mean":
+        g = g / rows.dtype.type(np.count_nonzero(kept) or np.nan)
+    if reduction != "none":
+        g = expand(g, shape=kept.shape)
+    return scatter_add(-g * constant_like(kept, g), index=(i, j), shape=rows.shape)
+
+
+# nll_loss of rows of log-probabilities: -rows[n, y_n] for each row n, 0 where y_n is
+# ignore_index, then reduced ("mean" divides by the rows counted). A primitive, so that the
+# class indices are an input that numpy reads inside it (a compiled step replays it on the
+# next batch's labels; see compile.py), not numbers made into fancy indices outside the
+# engine. d/d rows: -g at (n, y_n), 0 elsewhere.
+nll = Primitive("nll", _nll, _nll_vjp, None,
                 formulas=("-g at each row's class", ""), saves=("y", ""))
-
-# How many rows count (y_n != ignore_index), in `dtype`; NaN when none does, so that the
-# mean of no losses is 0 / NaN = NaN, as in PyTorch, without a division by zero
-counted = Primitive("counted",
-                    lambda y, ignore_index, dtype: np.asarray(
-                        np.count_nonzero(y != ignore_index) or np.nan, dtype=dtype),
-                    None, formulas=("",), saves=("",))

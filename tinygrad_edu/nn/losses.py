@@ -268,11 +268,11 @@ def _nll(name: str, input: Tensor, target, weight, ignore_index: int,
         # the engine, so a compiled step replays it on the next batch (see ops.nll)
         y = as_tensor(target)
         check_class_target(name, y.shape, y.dtype, input)
-        y = y.reshape(-1)
-        losses = ops.nll(rows, y, ignore_index=ignore_index, name=name)
-        if reduction == "mean":
-            return losses.sum() / ops.counted(y, ignore_index=ignore_index, dtype=rows.dtype)
-        return reduce(losses.reshape(_target_shape(input)), reduction, name)
+        if reduction not in REDUCTIONS:
+            reduce(rows, reduction, name)  # raises, naming the reductions
+        losses = ops.nll(rows, y.reshape(-1), ignore_index=ignore_index,
+                         reduction=reduction, name=name)
+        return losses.reshape(_target_shape(input)) if reduction == "none" else losses
     y = class_indices(name, target, input, ignore_index)
     w = _picked_weights(name, weight, y, ignore_index, rows)
     picked = -rows[np.arange(len(y)), np.where(y == ignore_index, 0, y)]
