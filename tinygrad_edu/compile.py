@@ -85,6 +85,15 @@ def python_name(text: str) -> str:
     return f"layer{name}" if name[:1].isdigit() else name
 
 
+def numpy_type(dtype) -> str:
+    """`np.float32`, `np.bool_` (numpy 1) or `np.bool` (numpy 2): the scalar type's name."""
+    return f"np.{np.dtype(dtype).type.__name__}"
+
+
+def empty(shape, dtype) -> str:
+    return f"np.empty({tuple(shape)!r}, dtype={numpy_type(dtype)})"
+
+
 def literal(value) -> str:
     """Python source that rebuilds `value` (a number, a numpy scalar or a small array, a
     dtype, a slice, None, or tuples and lists of those)."""
@@ -93,7 +102,7 @@ def literal(value) -> str:
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else f"float({str(value)!r})"
     if isinstance(value, np.generic):
-        return f"np.{value.dtype.name}({literal(value.item())})"
+        return f"{numpy_type(value.dtype)}({literal(value.item())})"
     if isinstance(value, np.dtype):
         return f"np.dtype({value.name!r})"
     if isinstance(value, type) and issubclass(value, np.generic):
@@ -107,9 +116,9 @@ def literal(value) -> str:
         return "[" + ", ".join(literal(v) for v in value) + "]"
     if isinstance(value, np.ndarray) and value.size > 1 and (value == value.flat[0]).all():
         return (f"np.full({value.shape!r}, {literal(value.flat[0].item())}, "
-                f"dtype=np.{value.dtype.name})")
+                f"dtype={numpy_type(value.dtype)})")
     if isinstance(value, np.ndarray) and value.size <= LITERAL_LIMIT:
-        return f"np.array({value.tolist()!r}, dtype=np.{value.dtype.name})"
+        return f"np.array({value.tolist()!r}, dtype={numpy_type(value.dtype)})"
     raise Untraceable(f"a value the replay cannot spell out ({type(value).__name__})")
 
 
@@ -366,7 +375,7 @@ class Recorder:
             grad = self.grad_buffers[id(t)] = source
         elif grad is None:  # the .grad array, allocated once
             grad = self.grad_buffers[id(t)] = self.fresh(f"{name}_grad")
-            self.globals.append((grad, f"np.empty({t.shape!r}, dtype=np.{t.dtype.name})"))
+            self.globals.append((grad, empty(t.shape, t.dtype)))
         if before is None:
             if first:
                 self.grad_guards.setdefault(id(t), (t, True))
@@ -402,7 +411,7 @@ class Recorder:
         if kind == "SGD" and group["momentum"] == 0 and group["weight_decay"] == 0:
             # the update SGD._update makes, spelled out: theta -= lr * g
             step = self.fresh(f"{name}_step")  # lr * g, in memory of its own
-            self.globals.append((step, f"np.empty({p.shape!r}, dtype=np.{p.dtype.name})"))
+            self.globals.append((step, empty(p.shape, p.dtype)))
             self.emit(STEP_TAKEN, (opt, k, name, grad, step))
         else:
             self.emit(f"{opt}._step_one(p_{name}, {grad}, {opt}.param_groups[{k}])",
@@ -522,7 +531,7 @@ class Lines:
 
     def buffer(self, name: str, shape, dtype) -> str:
         self.recorder.globals.append(
-            (name, f"np.empty({tuple(shape)!r}, dtype=np.{np.dtype(dtype).name})"))
+            (name, empty(shape, dtype)))
         return name
 
     def output(self) -> str:
