@@ -314,3 +314,36 @@ def test_two_backwards_in_one_step_add_up_and_create_graph_runs_eagerly():
     _, step = make(create_graph=True)
     with pytest.warns(RuntimeWarning, match="runs eagerly"):  # create_graph: a graph to keep
         tg.compile(step)(*map(tg.Tensor, data[0]))
+
+
+NET = None  # the model global_step trains, as a script's global would be
+
+
+def global_step(x):
+    return train(NET, x)
+
+
+def test_a_new_model_in_the_same_variable_traces_again():
+    """The replay holds the parameters it was traced with: rebinding the name the step
+    reads them through must not leave it training the old model."""
+    global NET
+    NET = tg.nn.Linear(2, 1)
+    step = tg.compile(global_step)
+    x = tg.ones(3, 2)
+    step(x)
+    step(x)
+    NET = tg.nn.Linear(2, 1)
+    fresh = NET.weight.numpy().copy()
+    step(x)
+    assert not np.array_equal(NET.weight.numpy(), fresh)  # the new model trained
+    assert sum(map(len, step.cache.values())) == 2 and step.eager_because is None
+
+
+def train(model, x):
+    model.zero_grad()
+    loss = model(x).square().sum()
+    loss.backward()
+    with tg.no_grad():
+        for p in model.parameters():
+            p -= 0.1 * p.grad
+    return loss

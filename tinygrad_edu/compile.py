@@ -1,7 +1,8 @@
 """`tg.compile(step)`: run a training step once, write down what the engine did, replay it.
 
 The first call with a given signature (the shapes, dtypes and requires-grad pattern of the
-tensor arguments, and grad mode) runs `step` eagerly while a `Recorder` watches the engine
+tensor arguments, grad mode, and the modules, optimisers and tensors that the names the
+step reads stand for) runs `step` eagerly while a `Recorder` watches the engine
 through small hooks (`primitive.recorder`, None in eager mode): every primitive's forward,
 every VJP the backward walk runs and every gradient it adds up, the leaves' `.grad`, the
 optimisers' updates and `zero_grad`, the in-place stores. What it writes down is a Python
@@ -147,6 +148,7 @@ class Recorder:
         self.grad_buffers: dict[int, str] = {}
         self.expected_bumps: list[int] = []
         self.strict = False  # True while a forward's operands are traced (see `value`)
+        self.bound = bindings(fn)  # what the names the step reads name now
         # the tensors alive before the call (kept alive while tracing: no id is reused)
         self.before = {id(t): t for t in gc.get_objects() if isinstance(t, Tensor)}
         self.arg_names = []
@@ -839,7 +841,7 @@ def names_in(fn: Callable, depth: int = 3) -> dict[int, str]:
     the step calls): a module's parameter names (`hidden.weight`), a variable's name
     (`beta`), `net.weights[0]` for tensors in a list held by an object."""
     names: dict[int, str] = {}
-    for var, obj in reachable(fn, depth):
+    for var, obj, _, _ in reachable(fn, depth):
         if isinstance(obj, Module):
             for name, t in [*obj.named_parameters(), *obj.named_buffers()]:
                 names.setdefault(id(t), name)
@@ -863,24 +865,38 @@ def names_of_value(var: str, value) -> list[tuple[int, str]]:
     return [(id(t), f"{var}[{i}]") for i, t in enumerate(value) if isinstance(t, Tensor)]
 
 
-def reachable(fn: Callable, depth: int) -> list[tuple[str, object]]:
-    """(name, object) for what `fn` closes over and the globals it names, and so on for
-    the functions among them, `depth` levels down."""
+def reachable(fn: Callable, depth: int = 3) -> list[tuple[str, object, object, str]]:
+    """(name, object, holder, key) for what `fn` closes over (holder: the cell, key "")
+    and the globals it names (holder: its globals, key: the name), and so on for the
+    functions among them, `depth` levels down."""
     code = getattr(fn, "__code__", None)
     if code is None:
         return []
     found = []
     for var, cell in zip(code.co_freevars, fn.__closure__ or ()):
         try:
-            found.append((var, cell.cell_contents))
+            found.append((var, cell.cell_contents, cell, ""))
         except ValueError:  # an empty cell
             continue
     globals_ = getattr(fn, "__globals__", {})
-    found += [(n, globals_[n]) for n in code.co_names if n in globals_]
+    found += [(n, globals_[n], globals_, n) for n in code.co_names if n in globals_]
     if depth > 1:
-        found += [item for _, obj in list(found) if inspect.isfunction(obj)
+        found += [item for _, obj, _, _ in list(found) if inspect.isfunction(obj)
                   for item in reachable(obj, depth - 1)]
     return found
+
+
+def bindings(fn: Callable) -> tuple[tuple[object, str, object], ...]:
+    """What a replay is bound to: (holder, key, object) for each module, optimiser,
+    tensor and function that `fn` reaches by a name. Rebinding one of those names (a new
+    model in the same variable) must trace again: the replay holds the old objects."""
+    kinds = (Module, Optimizer, Tensor)
+    return tuple((holder, key, obj) for _, obj, holder, key in reachable(fn)
+                 if isinstance(obj, kinds) or inspect.isfunction(obj))
+
+
+def still_bound(holder, key: str, obj) -> bool:
+    return (holder.get(key) if key else holder.cell_contents) is obj
 
 
 # ---------------------------------------------------------------------------------------
@@ -905,20 +921,24 @@ class Replay:
         extra += [o for _, o in recorder.optimizers.values()]
         self.function, self.extra = namespace[fn_name], tuple(extra)
         self.guards = tuple(recorder.grad_guards.values())
+        self.bound = recorder.bound
         self.source, self.seconds = source, seconds
-        self.entry = entry_function(key, self.guards, self.function, self.extra)
+        self.entry = entry_function(key, self.guards, self.bound, self.function, self.extra)
 
     def matches(self) -> bool:
-        return all((t.grad is None) == none for t, none in self.guards)
+        return all((t.grad is None) == none for t, none in self.guards) and \
+            all(still_bound(*binding) for binding in self.bound)
 
     def __call__(self, arrays):
         return self.function(*arrays, *self.extra)
 
 
-def entry_function(key: tuple, guards: tuple, function: Callable, extra: tuple) -> Callable:
-    """`entry(*args)`: the replay if the arguments fit `key` (see `signature`) and the
-    guards hold, else MISS. Dtypes are compared by identity (numpy's builtin dtypes are
-    single objects); any other dtype object only misses, and takes the slow path."""
+def entry_function(key: tuple, guards: tuple, bound: tuple, function: Callable,
+                   extra: tuple) -> Callable:
+    """`entry(*args)`: the replay if the arguments fit `key` (see `signature`), the
+    guards hold and the names the step reads still name the same objects, else MISS.
+    Dtypes are compared by identity (numpy's builtin dtypes are single objects); any
+    other dtype object only misses, and takes the slow path."""
     namespace: dict = {"state": thread_state, "Tensor": Tensor, "ndarray": np.ndarray,
                        "MISS": MISS, "function": function, "extra": extra}
     enabled, parts = key[0], key[1:]
@@ -947,6 +967,10 @@ def entry_function(key: tuple, guards: tuple, function: Callable, extra: tuple) 
     for k, (_, none) in enumerate(guards):
         namespace[f"guarded{k}"] = guards[k][0]
         checks.append(f"guarded{k}.grad is {'' if none else 'not '}None")
+    for k, (holder, name, obj) in enumerate(bound):
+        namespace[f"holder{k}"], namespace[f"bound{k}"] = holder, obj
+        checks.append(f"holder{k}.get({name!r}) is bound{k}" if name else
+                      f"holder{k}.cell_contents is bound{k}")
     source = (f"def entry({', '.join(params)}):\n"
               f"    if {' and '.join(checks)}:\n"
               f"        return function({', '.join(arrays + ['*extra'])})\n"
