@@ -5,6 +5,8 @@ VJPs are the engine's own functions; SGD's update is spelled out as the same two
 operations), so nothing is compared with a tolerance here.
 """
 
+import doctest
+import importlib
 import warnings
 
 import numpy as np
@@ -347,3 +349,15 @@ def train(model, x):
         for p in model.parameters():
             p -= 0.1 * p.grad
     return loss
+
+
+def test_keyword_arguments_run_eagerly():
+    w = tg.ones(2, requires_grad=True)
+    step = tg.compile(lambda x: (x * w).sum())
+    with pytest.warns(RuntimeWarning, match="keyword arguments"):
+        assert step(x=tg.ones(2)).item() == 2.0
+
+
+def test_docstring_examples():
+    result = doctest.testmod(importlib.import_module("tinygrad_edu.compile"))
+    assert result.attempted > 0 and result.failed == 0

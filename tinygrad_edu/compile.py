@@ -1006,7 +1006,9 @@ class Compiled:
         """What the latest trace cost: the eager call, the recording and the compile."""
         return None if self.last is None else self.last.seconds
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        if kwargs:  # a replay takes its arguments by position
+            return self.run_eagerly("keyword arguments", args, kwargs)
         replay = self.last
         if replay is not None and primitive.recorder is None and self.eager_because is None:
             result = replay.entry(*args)  # the common case: the same signature again
@@ -1029,11 +1031,11 @@ class Compiled:
             return self.run_eagerly(f"more than {CACHE_SIZE} signatures", args)
         return self.trace(key, args)
 
-    def run_eagerly(self, reason: str, args):
+    def run_eagerly(self, reason: str, args, kwargs=None):
         self.eager_because = reason
         warnings.warn(f"tg.compile: {self.__name__} runs eagerly from now on: {reason}",
                       RuntimeWarning, stacklevel=3)
-        return self.fn(*args)
+        return self.fn(*args, **kwargs or {})
 
     def trace(self, key: tuple, args):
         start = time.perf_counter()
