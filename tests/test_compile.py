@@ -361,3 +361,17 @@ def test_keyword_arguments_run_eagerly():
 def test_docstring_examples():
     result = doctest.testmod(importlib.import_module("tinygrad_edu.compile"))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_grad_mode_and_requires_grad_are_part_of_the_signature():
+    tg.manual_seed(0)
+    model = tg.nn.Linear(3, 2)
+    forward = tg.compile(lambda x: model(x).sigmoid().sum())
+    x = tg.ones(4, 3)
+    with tg.no_grad():
+        evaluated = forward(x)
+    trained = forward(x)
+    assert not evaluated.requires_grad and evaluated.item() == trained.item()
+    forward(tg.ones(4, 3, requires_grad=True))
+    keys = sorted((key[0], key[1][3]) for key in forward.cache)  # (grad mode, x requires grad)
+    assert keys == [(False, False), (True, False), (True, True)]

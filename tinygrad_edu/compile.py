@@ -33,6 +33,7 @@ import builtins
 import functools
 import gc
 import inspect
+import keyword
 import math
 import re
 import threading
@@ -82,8 +83,9 @@ def positional_names(fn: Callable) -> list[str]:
 
 def python_name(text: str) -> str:
     """`hidden.weight` -> `hidden_weight`, `0.bias` -> `layer0_bias`."""
-    name = re.sub(r"\W+", "_", text).strip("_")
-    return f"layer{name}" if name[:1].isdigit() else name
+    name = re.sub(r"\W+", "_", text).strip("_") or "value"
+    name = f"layer{name}" if name[:1].isdigit() else name
+    return f"{name}_" if keyword.iskeyword(name) else name  # `lambda` -> `lambda_`
 
 
 def numpy_type(dtype) -> str:
@@ -1050,7 +1052,7 @@ class Compiled:
         if recorder.failure is None:
             try:
                 name = python_name(getattr(self.fn, "__name__", "step"))
-                name = "step" if name == "_lambda_" else name
+                name = "step" if name == "lambda_" else name
                 source = recorder.source(name, returned)
                 replay = Replay(recorder, source, name, time.perf_counter() - start, key)
             except Untraceable as why:
