@@ -296,10 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--lr", type=float)
     parser.add_argument("--optimiser", choices=mlp.OPTIMISERS, default="momentum")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    parser.add_argument("--compile", action="store_true",
-                        help="run the training step under tg.compile (same numbers, faster)")
+    common.add_training_options(parser)
     args = parser.parse_args(argv)
+    common.apply_training_options(args)
     result = run(args.out, args.seed, args.dataset, args.epochs, args.batch_size, args.lr,
                  args.optimiser, progress=not args.no_progress, compile=args.compile)
     print(common.comparison_table(result["figures"], title="Step 5: convolution"))

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+import tinygrad_edu as tg
 from tinygrad_edu.files import write_atomically
 
 DEFAULT_OUT = Path("out")  # pictures go here unless --out says otherwise (git ignores /out/)
@@ -305,3 +306,19 @@ def step_parser(prog: str, description: str,
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="folder for the pictures (created if missing)")
     return parser
+
+
+def add_training_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the steps that train networks (4, 5 and the tour)."""
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--compile", action="store_true",
+                        help="train under tg.compile (same numbers, faster)")
+    parser.add_argument("--flush-denormal", action="store_true",
+                        help="tg.set_flush_denormal(True): saturated sigmoids make denormal "
+                             "numbers, which x86 CPUs compute very slowly; flushed to 0 "
+                             "(use with OPENBLAS_NUM_THREADS=1 for the products too)")
+
+
+def apply_training_options(args: argparse.Namespace) -> None:
+    if args.flush_denormal and not tg.set_flush_denormal(True):
+        print("--flush-denormal: not supported on this platform; denormals are kept")

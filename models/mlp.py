@@ -495,10 +495,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--l2", type=float, default=0.0, help="L2 penalty on the weights")
     parser.add_argument("--scale", choices=("standard", "max"), default="standard",
                         help="iris inputs: standardised, or divided by their maximum")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    parser.add_argument("--compile", action="store_true",
-                        help="run the training step under tg.compile (same numbers, faster)")
+    common.add_training_options(parser)
     args = parser.parse_args(argv)
+    common.apply_training_options(args)
     result = run(args.out, args.seed, args.dataset, args.sizes, args.activation, args.init,
                  args.scale, progress=not args.no_progress, epochs=args.epochs,
                  batch_size=args.batch_size, lr=args.lr, optimiser=args.optimiser,

@@ -145,10 +145,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder for the pictures (created if missing)")
     parser.add_argument("--quick", action="store_true",
                         help="fewer iterations and epochs (a smoke test; weaker figures)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    parser.add_argument("--compile", action="store_true",
-                        help="train the networks under tg.compile (same numbers, faster)")
+    common.add_training_options(parser)
     args = parser.parse_args(argv)
+    common.apply_training_options(args)
     result = run(args.out, args.quick, progress=not args.no_progress, compile=args.compile)
     print(tour_table(result["rows"]))
     print("\n" + textwrap.fill(f"the tour took {result['seconds']:.1f} s; "

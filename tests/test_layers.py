@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "tinygrad_edu"
 # Each module may import, at module level, only from earlier layers, or from modules of its
 # own group (a subpackage such as `nn` or `viz`), as long as that makes no circle.
 LAYERS = [
-    ["grad_mode", "dtypes", "device", "generator"],
+    ["grad_mode", "dtypes", "device", "generator", "denormals"],
     ["primitive"],
     ["ops", "grad_fn"],
     ["tensor"],

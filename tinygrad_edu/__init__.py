@@ -39,6 +39,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .denormals import set_flush_denormal
 from .device import (
     accelerator,
     backends,
@@ -109,7 +110,7 @@ __all__ = [
     "multinomial", "nn", "no_grad", "normal", "numpy_functions", "ones", "ones_like", "ops",
     "optim", "promote_types", "rand", "rand_like", "randint", "randint_like", "randn",
     "randn_like", "randperm", "relu", "result_type", "save", "set_default_device",
-    "set_default_dtype", "set_grad_enabled", "short", "sigmoid", "softmax", "stack", "tanh",
-    "tensor", "uint8", "utils", "viz", "where", "zeros", "zeros_like",
+    "set_default_dtype", "set_flush_denormal", "set_grad_enabled", "short", "sigmoid",
+    "softmax", "stack", "tanh", "tensor", "uint8", "utils", "viz", "where", "zeros", "zeros_like",
 ]
 __all__ += functions.__all__
