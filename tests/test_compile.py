@@ -375,3 +375,46 @@ def test_grad_mode_and_requires_grad_are_part_of_the_signature():
     forward(tg.ones(4, 3, requires_grad=True))
     keys = sorted((key[0], key[1][3]) for key in forward.cache)  # (grad mode, x requires grad)
     assert keys == [(False, False), (True, False), (True, True)]
+
+
+def test_a_trace_in_one_thread_never_takes_in_another_threads_steps():
+    import threading
+
+    def make(hold):
+        w = tg.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        opt = tg.optim.SGD([w], lr=0.1)
+
+        def step(x):
+            opt.zero_grad()
+            loss = (x * w).sigmoid().sum()
+            hold()  # thread A pauses here, mid-trace, on its first call
+            loss = loss * loss
+            loss.backward()
+            opt.step()
+            return loss
+        return step, w
+
+    x = tg.tensor([1.0, 2.0, 3.0])
+    eager, w_eager = make(lambda: None)
+    for _ in range(3):
+        eager(x)
+    paused, resume, calls = threading.Event(), threading.Event(), []
+
+    def hold():
+        calls.append(1)
+        if len(calls) == 1:
+            paused.set()
+            resume.wait(10)
+
+    step_a, w_a = make(hold)
+    step_b, w_b = make(lambda: None)
+    compiled_a, compiled_b = tg.compile(step_a), tg.compile(step_b)
+    thread = threading.Thread(target=lambda: [compiled_a(x) for _ in range(3)])
+    thread.start()
+    assert paused.wait(10)
+    for _ in range(3):  # while A's trace is open: B's calls (its own trace included)
+        compiled_b(x)
+    resume.set()
+    thread.join(10)
+    assert np.array_equal(w_a.numpy(), w_eager.numpy())
+    assert np.array_equal(w_b.numpy(), w_eager.numpy())

@@ -906,6 +906,7 @@ def still_bound(holder, key: str, obj) -> bool:
 # ---------------------------------------------------------------------------------------
 
 MISS = object()  # what a replay's entry returns for arguments it was not traced for
+TRACING = threading.Lock()  # held while a trace records (see Compiled.trace)
 
 
 class Replay:
@@ -1040,13 +1041,19 @@ class Compiled:
         return self.fn(*args, **kwargs or {})
 
     def trace(self, key: tuple, args):
+        # `primitive.recorder` is one slot for the whole process (a per-thread slot would
+        # cost every eager op a thread-local read): one trace at a time. Another thread's
+        # call meanwhile runs eagerly, and its engine calls are ignored by the recorder.
+        if not TRACING.acquire(blocking=False):
+            return self.fn(*args)
         start = time.perf_counter()
-        recorder = Recorder(self.fn, args, names_in(self.fn))
-        primitive.recorder = recorder
         try:
+            recorder = Recorder(self.fn, args, names_in(self.fn))
+            primitive.recorder = recorder
             returned = self.fn(*args)
         finally:
             primitive.recorder = None
+            TRACING.release()
         if recorder.failure is None and recorder.expected_bumps:
             recorder.fail("an in-place change without its version bump")
         if recorder.failure is None:
