@@ -320,5 +320,6 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
 
 
 def apply_training_options(args: argparse.Namespace) -> None:
+    """What the options set for the whole run rather than pass to it: --flush-denormal."""
     if args.flush_denormal and not tg.set_flush_denormal(True):
         print("--flush-denormal: not supported on this platform; denormals are kept")

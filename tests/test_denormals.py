@@ -53,3 +53,11 @@ def test_mode_must_be_a_bool():
 def test_the_docstring_example_runs(flush):
     result = doctest.testmod(denormals)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="flushing is set through glibc's fenv on Linux")
+def test_the_models_flag_turns_flushing_on(flush, tmp_path, capsys):
+    from models import mlp
+    assert TINY64 * 1.0 == TINY64
+    mlp.main(["--epochs", "1", "--no-progress", "--flush-denormal", "--out", str(tmp_path)])
+    assert TINY64 * 1.0 == 0.0 and "not supported" not in capsys.readouterr().out
