@@ -418,3 +418,33 @@ def test_a_trace_in_one_thread_never_takes_in_another_threads_steps():
     thread.join(10)
     assert np.array_equal(w_a.numpy(), w_eager.numpy())
     assert np.array_equal(w_b.numpy(), w_eager.numpy())
+
+
+def test_masks_from_comparisons_are_recorded_so_std_compiles():
+    # comparisons are primitives without a gradient: a trace records the masks they make
+    # (std's mask of a zero variance, a clip written with where), so such steps replay
+    def make():
+        w = tg.tensor([[0.5, -1.0], [2.0, 0.25], [-0.5, 1.5]], requires_grad=True)
+        opt = tg.optim.SGD([w], lr=0.1)
+
+        def step(x):
+            opt.zero_grad()
+            h = (x - x.mean(0)) / (x.std(0) + 1e-3) @ w
+            loss = tg.where(h > 0, h, 0.1 * h).pow(2).sum()
+            loss.backward()
+            opt.step()
+            return loss
+        return step, w
+
+    batches = [tg.tensor(np.random.default_rng(i).standard_normal((5, 3)).astype(np.float32))
+               for i in range(4)]
+    batches[2] = tg.ones(5, 3)  # a constant batch: zero variances
+    eager, w_eager = make()
+    losses = [eager(x).item() for x in batches]
+    step, w = make()
+    compiled = tg.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback to eager
+        replayed = [compiled(x).item() for x in batches]
+    assert compiled.code  # traced and replayed
+    assert replayed == losses and np.array_equal(w.numpy(), w_eager.numpy())

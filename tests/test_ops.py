@@ -959,6 +959,47 @@ MATH_COMPOSITIONS: dict[str, Spec] = {
               lambda x: x.t(), np.transpose),
 }
 
+# Primitives without a gradient (comparisons and logic): their forward against numpy, a
+# boolean constant even where the inputs require grad. Ties are likely on purpose (values
+# drawn from a few integers), so that == and <= meet equal entries.
+def small_integers_pair() -> st.SearchStrategy:
+    return tst.broadcastable_shapes(2).flatmap(lambda shapes: st.tuples(*(
+        hnp.arrays(np.float64, shape, elements=st.integers(-2, 2).map(float))
+        for shape in shapes)))
+
+
+def booleans_pair() -> st.SearchStrategy:
+    return tst.broadcastable_shapes(2).flatmap(lambda shapes: st.tuples(*(
+        hnp.arrays(np.bool_, shape) for shape in shapes)))
+
+
+NO_GRADIENT_SPECS: dict[str, tuple[st.SearchStrategy, Callable, Callable]] = {
+    "eq": (small_integers_pair(), lambda x, y: x == y, np.equal),
+    "ne": (small_integers_pair(), lambda x, y: x != y, np.not_equal),
+    "lt": (small_integers_pair(), lambda x, y: x < y, np.less),
+    "le": (small_integers_pair(), lambda x, y: x <= y, np.less_equal),
+    "gt": (small_integers_pair(), lambda x, y: x > y, np.greater),
+    "ge": (small_integers_pair(), lambda x, y: x >= y, np.greater_equal),
+    "bitwise_and": (booleans_pair(), lambda x, y: x & y, np.bitwise_and),
+    "bitwise_or": (booleans_pair(), lambda x, y: x | y, np.bitwise_or),
+    "invert": (booleans_pair(), lambda x, y: ~x, lambda x, y: np.invert(x)),
+}
+
+
+@pytest.mark.parametrize("name", NO_GRADIENT_SPECS)
+def test_primitives_without_a_gradient_give_constants(name):
+    strategy, call, reference = NO_GRADIENT_SPECS[name]
+
+    @given(strategy)
+    def check(arrays):
+        floats = all(a.dtype.kind == "f" for a in arrays)
+        tensors = [tg.tensor(a, requires_grad=floats) for a in arrays]
+        out = call(*tensors)
+        np.testing.assert_array_equal(out.numpy(), reference(*arrays))
+        assert out.dtype == np.bool_ and not out.requires_grad and out.node is None
+    check()
+
+
 CASES = {**SPECS, **COMPOSITIONS}
 MATH_CASES = {**MATH_SPECS, **MATH_COMPOSITIONS}
 
@@ -981,6 +1022,7 @@ def test_every_primitive_has_a_spec():
     names = primitive_names()
     assert {"add", "matmul", "getitem", "cat"} <= names  # the introspection sees them
     specified = {spec.primitive for spec in (*SPECS.values(), *MATH_SPECS.values())}
+    specified |= set(NO_GRADIENT_SPECS)
     assert names - specified == set(), f"primitives without a spec: {names - specified}"
     assert specified - names == set(), f"specs of unknown primitives: {specified - names}"
 

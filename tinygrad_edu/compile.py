@@ -67,6 +67,13 @@ OPS_NAMES = {id(value): name for name, value in vars(ops).items()
              if isinstance(value, Primitive)}
 
 
+def boolean_mask(value) -> bool:
+    """Whether an index (or a tuple of them) holds a boolean array."""
+    if isinstance(value, tuple):
+        return any(boolean_mask(v) for v in value)
+    return isinstance(value, np.ndarray) and value.dtype == np.bool_ and value.ndim > 0
+
+
 class Untraceable(Exception):
     """Why a call cannot be replayed (raised inside the recorder, caught by it)."""
 
@@ -262,6 +269,9 @@ class Recorder:
     @guarded
     def forward(self, op: Primitive, inputs, params: dict, result: Tensor) -> None:
         reader = f"`{op.name}`"
+        if any(boolean_mask(v) for v in params.values()):
+            raise Untraceable(f"{reader} indexes by a boolean mask: how many entries it "
+                              f"picks, so the shapes after it, depend on the values")
         self.strict = True  # in the forward, only the engine's own values may be read
         try:
             sources = [self.value(x, reader) for x in inputs]

@@ -289,6 +289,18 @@ where = Primitive("where", np.where,
                    lambda g, out, c, x, y: where(c, 0, g),
                    formulas=("", "where(c, g, 0)", "where(c, 0, g)"), saves=("", "c", "c"))
 
+# Comparisons and logic: booleans, without a gradient (no VJP). They are primitives so that
+# a traced step (tg.compile) sees the masks they make, rather than numbers it would freeze
+eq = Primitive("eq", np.equal, None, None)
+ne = Primitive("ne", np.not_equal, None, None)
+lt = Primitive("lt", np.less, None, None)
+le = Primitive("le", np.less_equal, None, None)
+gt = Primitive("gt", np.greater, None, None)
+ge = Primitive("ge", np.greater_equal, None, None)
+bitwise_and = Primitive("bitwise_and", np.bitwise_and, None, None)
+bitwise_or = Primitive("bitwise_or", np.bitwise_or, None, None)
+invert = Primitive("invert", np.invert, None)
+
 # A copy in new memory (clone; with order="C", in row-major order); the gradient passes
 copy = Primitive("copy", np.copy,
                  lambda g, out, x, order="K": g,

@@ -158,7 +158,8 @@ class Primitive:
     `forward(*arrays, **params)` computes the output array. `vjps[i](g, out, *inputs,
     **params)` returns the gradient for input i, given the gradient `g` arriving at the
     output `out`. Only the VJPs of inputs that need a gradient are ever called (None marks
-    an input that never has one, such as a condition).
+    an input that never has one, such as a condition; a primitive with no VJP at all, such as
+a comparison, gives a constant, recorded by nothing but `tg.compile`'s trace).
 
     A VJP is a formula that numpy arrays and Tensors both understand (`g * y`, `g @ w`,
     primitives such as `sigmoid(z)`). The walk calls it on arrays when it needs only the
@@ -176,12 +177,14 @@ class Primitive:
     that both share one version counter.
     """
 
-    __slots__ = ("name", "forward", "vjps", "formulas", "reads", "view")
+    __slots__ = ("name", "forward", "vjps", "formulas", "reads", "view", "differentiable")
 
     def __init__(self, name: str, forward: Callable, *vjps: Callable | None,
                  formulas: Sequence[str] | None = None, saves: Sequence[str] | None = None,
                  view: bool = False):
         self.name, self.vjps, self.view = name, vjps, view
+        # without a VJP (a comparison) the output is a constant: nothing to record
+        self.differentiable = any(vjp is not None for vjp in vjps)
         self.forward = _with_numpy_2_dtypes(forward) if NUMPY_1 else forward
         self.formulas = tuple(formulas) if formulas is not None else ("vjp",) * len(vjps)
         self.reads = tuple(_positions(name, vjp, names) for vjp, names in
@@ -203,7 +206,7 @@ class Primitive:
         if not tensors:
             return data
         counter = shared_counter(inputs[0]) if self.view and _shares(data, arrays[0]) else None
-        if record and thread_state.enabled:
+        if record and thread_state.enabled and self.differentiable:
             result = _make_tensor(data, Node(self, inputs, arrays, params), counter)
         else:
             result = _make_tensor(data, None, counter)

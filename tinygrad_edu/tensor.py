@@ -485,15 +485,15 @@ class Tensor:
     def __getitem__(self, index): return ops.getitem(self, index=_index(index))
 
     # -- comparisons: plain boolean tensors, no gradient ------------------------------------
-    def __eq__(self, other): return wrap(self.array == unwrap(other))
-    def __ne__(self, other): return wrap(self.array != unwrap(other))
-    def __lt__(self, other): return wrap(self.array < unwrap(other))
-    def __le__(self, other): return wrap(self.array <= unwrap(other))
-    def __gt__(self, other): return wrap(self.array > unwrap(other))
-    def __ge__(self, other): return wrap(self.array >= unwrap(other))
-    def __invert__(self): return wrap(~self.array)
-    def __and__(self, other): return wrap(self.array & unwrap(other))
-    def __or__(self, other): return wrap(self.array | unwrap(other))
+    def __eq__(self, other): return ops.eq(self, other)
+    def __ne__(self, other): return ops.ne(self, other)
+    def __lt__(self, other): return ops.lt(self, other)
+    def __le__(self, other): return ops.le(self, other)
+    def __gt__(self, other): return ops.gt(self, other)
+    def __ge__(self, other): return ops.ge(self, other)
+    def __invert__(self): return ops.invert(self)
+    def __and__(self, other): return ops.bitwise_and(self, other)
+    def __or__(self, other): return ops.bitwise_or(self, other)
 
     # -- elementwise -------------------------------------------------------------------------
     def exp(self): return ops.exp(self)
@@ -549,7 +549,7 @@ class Tensor:
         PyTorch, not 0 * inf: sqrt's infinite slope there is never computed."""
         v = self.var(dim, unbiased, keepdim, correction=correction, axis=axis,
                      keepdims=keepdims)
-        nonzero = v.array != 0  # NaN != 0: a NaN variance still gives a NaN std
+        nonzero = v != 0  # NaN != 0: a NaN variance still gives a NaN std
         return where(nonzero, where(nonzero, v, 1) ** 0.5, 0)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -1396,13 +1396,16 @@ def broadcast_to(x: Tensor, shape) -> Tensor:
 def where(condition, x, y) -> Tensor:
     """`x` where `condition` holds, else `y` (numpy's broadcasting); no gradient to the
     condition."""
-    condition = unwrap(condition)
+    if not isinstance(condition, Tensor):
+        condition = np.asarray(condition, dtype=bool)
+    elif condition.array.dtype != np.bool_:
+        condition = condition != 0  # numpy's truth of numbers, as a mask the engine made
     x, y = promote("where", x, y)
     shapes = [v.shape if isinstance(v, Tensor) else np.shape(v) for v in (condition, x, y)]
     shape = broadcast_shape("where", *shapes)
     x = _expand_for_grad(x, shape) if isinstance(x, Tensor) else x
     y = _expand_for_grad(y, shape) if isinstance(y, Tensor) else y
-    return ops.where(np.asarray(condition, dtype=bool), x, y)
+    return ops.where(condition, x, y)
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
