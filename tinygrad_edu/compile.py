@@ -19,8 +19,9 @@ What may be replayed is decided by where every array a primitive reads comes fro
   are constants by reference: state that changes between calls must be an argument;
 - a constant made by the engine itself without reading any tensor (the backward seed).
 
-A tensor made during the call by anything else (a comparison, a list, numpy code, random
-numbers), or numbers that leave the engine (`.item()`, `bool(t)`, `.numpy()`, `unwrap`),
+A tensor made during the call by anything else (a list, numpy code, random numbers; a
+comparison is a primitive, recorded), an index by a boolean mask (the shapes after it depend
+on the values), or numbers that leave the engine (`.item()`, `bool(t)`, `.numpy()`, `unwrap`),
 could differ on the next call in a way the record cannot see: `step` then runs eagerly
 from then on, with one warning that says why. So does an in-place change the engine does
 not see (`t.array[...] = ...`). A replay reuses its `.grad` arrays from call to call (as
@@ -222,7 +223,7 @@ class Recorder:
             return self.captured(t)
         raise Untraceable(
             f"{reader} reads a tensor of shape {tuple(t.shape)} made during the traced call "
-            f"outside the engine's operations (by a comparison, from a list or a numpy "
+            f"outside the engine's operations (from a list or a numpy "
             f"array, or from random numbers): its numbers would be frozen into the replay")
 
     def value(self, v, reader: str) -> str:
