@@ -420,17 +420,28 @@ def test_a_trace_in_one_thread_never_takes_in_another_threads_steps():
     assert np.array_equal(w_b.numpy(), w_eager.numpy())
 
 
-def test_masks_from_comparisons_are_recorded_so_std_compiles():
-    # comparisons are primitives without a gradient: a trace records the masks they make
-    # (std's mask of a zero variance, a clip written with where), so such steps replay
+MASKED = {  # compositions that choose by a comparison (a mask the engine makes)
+    "std": lambda h: (h - h.mean(0)) / (h.std(0) + 1e-3),
+    "where": lambda h: tg.where(h > 0, h, 0.1 * h),
+    "clip": lambda h: h.clip(-1.0, 0.5),
+    "leaky_relu": lambda h: tg.nn.functional.leaky_relu(h, 0.1),
+    "elu": lambda h: tg.nn.functional.elu(h),
+    "softplus with a threshold": lambda h: tg.nn.functional.softplus(h, beta=2, threshold=1),
+    "norm": lambda h: h / (h.norm(dim=1, keepdim=True) + 1e-3),
+}
+
+
+@pytest.mark.parametrize("name", MASKED)
+def test_masks_from_comparisons_are_recorded_and_replayed(name):
+    # comparisons are primitives without a gradient: a trace records the masks they make,
+    # so these steps replay, with eager's numbers, instead of falling back
     def make():
         w = tg.tensor([[0.5, -1.0], [2.0, 0.25], [-0.5, 1.5]], requires_grad=True)
         opt = tg.optim.SGD([w], lr=0.1)
 
         def step(x):
             opt.zero_grad()
-            h = (x - x.mean(0)) / (x.std(0) + 1e-3) @ w
-            loss = tg.where(h > 0, h, 0.1 * h).pow(2).sum()
+            loss = MASKED[name](x @ w).pow(2).sum()
             loss.backward()
             opt.step()
             return loss

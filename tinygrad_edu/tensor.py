@@ -511,8 +511,8 @@ class Tensor:
         (bounds included), and to a tensor bound where it is the result."""
         if min is None and max is None:
             raise ValueError("clip: at least one of min and max must be given")
-        if isinstance(min, Tensor) or isinstance(max, Tensor):
-            return _clip_by_tensors(self, min, max)
+        if isinstance(min, Tensor) or isinstance(max, Tensor) or self.array.dtype.kind == "f":
+            return _clipped(self, min, max)
         low = -np.inf if min is None else min  # numpy < 2 wants both bounds
         high = np.inf if max is None else max
         clipped = np.clip(self.array, low, high).astype(self.dtype, copy=False)
@@ -1567,7 +1567,7 @@ def _root(total: Tensor, p: float) -> Tensor:
     """total ** (1 / p) with gradient 0 where total is 0 (the norm of a zero vector), as in
     PyTorch, instead of inf * 0 = NaN: the root's branch sees 1 there, and `where` sends
     it no gradient."""
-    positive = total.array > 0
+    positive = total > 0
     return where(positive, where(positive, total, 1) ** (1 / p), 0)
 
 
@@ -1594,12 +1594,12 @@ def _ints(value) -> tuple[int, ...]:
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
-def _clip_by_tensors(x: Tensor, low, high) -> Tensor:
+def _clipped(x: Tensor, low, high) -> Tensor:
     """min(max(x, low), high) by `where`, as PyTorch defines it (where low > high, high
     wins): the gradient goes to x inside [low, high], bounds included, and to the bound
     that x crosses."""
     if low is not None:
-        x = where(x.array < unwrap(low), low, x)
+        x = where(x < low, low, x)
     if high is not None:
-        x = where(x.array > unwrap(high), high, x)
+        x = where(x > high, high, x)
     return x

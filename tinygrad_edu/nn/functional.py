@@ -184,7 +184,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     """x where x > 0, else negative_slope * x (the slope's gradient at exactly 0, as in
     PyTorch). `inplace` is accepted and ignored: the result is always a new tensor."""
     input = as_tensor(input)
-    return where(input.numpy() > 0, input, input * negative_slope)
+    return where(input > 0, input, input * negative_slope)
 
 
 def _expm1_nonpositive(x: Tensor) -> Tensor:
@@ -203,7 +203,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """
     input = as_tensor(input)
     # exp of the clipped value: the unused branch stays finite for large x (no inf * 0)
-    return where(input.numpy() > 0, input, alpha * _expm1_nonpositive(input.clip(max=0)))
+    return where(input > 0, input, alpha * _expm1_nonpositive(input.clip(max=0)))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -244,7 +244,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     input = as_tensor(input)
     scaled = input if beta == 1 else input * beta
     smooth = ops.softplus(scaled) if beta == 1 else ops.softplus(scaled) / beta
-    return where(scaled.numpy() > threshold, input, smooth)
+    return where(scaled > threshold, input, smooth)
 
 
 # ---------------------------------------------------------------------------------------

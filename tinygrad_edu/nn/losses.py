@@ -182,7 +182,7 @@ def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = Fa
     if log_target:
         pointwise = target.exp() * (target - input)
     else:
-        positive = target.numpy() > 0
+        positive = target > 0
         log_y = where(positive, target, 1.0).log()          # log 1 = 0 where y = 0
         pointwise = target * log_y - where(positive, target * input, 0.0)
     if reduction == "batchmean":
