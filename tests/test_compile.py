@@ -420,7 +420,7 @@ def test_a_trace_in_one_thread_never_takes_in_another_threads_steps():
     assert np.array_equal(w_b.numpy(), w_eager.numpy())
 
 
-MASKED = {  # compositions that choose by a comparison (a mask the engine makes)
+MASKED = {  # compositions that use a constant the engine makes: a mask, softmax's shift
     "std": lambda h: (h - h.mean(0)) / (h.std(0) + 1e-3),
     "where": lambda h: tg.where(h > 0, h, 0.1 * h),
     "clip": lambda h: h.clip(-1.0, 0.5),
@@ -428,13 +428,15 @@ MASKED = {  # compositions that choose by a comparison (a mask the engine makes)
     "elu": lambda h: tg.nn.functional.elu(h),
     "softplus with a threshold": lambda h: tg.nn.functional.softplus(h, beta=2, threshold=1),
     "norm": lambda h: h / (h.norm(dim=1, keepdim=True) + 1e-3),
+    "softmax": lambda h: tg.nn.functional.softmax(h, dim=1),
+    "logsumexp": lambda h: h.logsumexp(1),
 }
 
 
 @pytest.mark.parametrize("name", MASKED)
 def test_masks_from_comparisons_are_recorded_and_replayed(name):
-    # comparisons are primitives without a gradient: a trace records the masks they make,
-    # so these steps replay, with eager's numbers, instead of falling back
+    # comparisons and the shift are primitives without a gradient: a trace records what
+    # they make, so these steps replay, with eager's numbers, instead of falling back
     def make():
         w = tg.tensor([[0.5, -1.0], [2.0, 0.25], [-0.5, 1.5]], requires_grad=True)
         opt = tg.optim.SGD([w], lr=0.1)

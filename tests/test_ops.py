@@ -959,8 +959,8 @@ MATH_COMPOSITIONS: dict[str, Spec] = {
               lambda x: x.t(), np.transpose),
 }
 
-# Primitives without a gradient (comparisons and logic): their forward against numpy, a
-# boolean constant even where the inputs require grad. Ties are likely on purpose (values
+# Primitives without a gradient (comparisons, logic, softmax's shift): their forward against
+# numpy, a constant even where the inputs require grad. Ties are likely on purpose (values
 # drawn from a few integers), so that == and <= meet equal entries.
 def small_integers_pair() -> st.SearchStrategy:
     return tst.broadcastable_shapes(2).flatmap(lambda shapes: st.tuples(*(
@@ -983,6 +983,12 @@ NO_GRADIENT_SPECS: dict[str, tuple[st.SearchStrategy, Callable, Callable]] = {
     "bitwise_and": (booleans_pair(), lambda x, y: x & y, np.bitwise_and),
     "bitwise_or": (booleans_pair(), lambda x, y: x | y, np.bitwise_or),
     "invert": (booleans_pair(), lambda x, y: ~x, lambda x, y: np.invert(x)),
+    # softmax's and logsumexp's shift: the maximum along the last axis, 0 where not finite
+    "max_shift": (hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=4),
+                             elements=st.sampled_from([-2.0, 0.0, 1.0, -np.inf])).map(
+                      lambda x: (x,)),
+                  lambda x: ops.max_shift(x, axis=x.ndim - 1),
+                  lambda x: np.where(np.isfinite(m := x.max(-1, keepdims=True)), m, 0)),
 }
 
 
@@ -994,9 +1000,9 @@ def test_primitives_without_a_gradient_give_constants(name):
     def check(arrays):
         floats = all(a.dtype.kind == "f" for a in arrays)
         tensors = [tg.tensor(a, requires_grad=floats) for a in arrays]
-        out = call(*tensors)
-        np.testing.assert_array_equal(out.numpy(), reference(*arrays))
-        assert out.dtype == np.bool_ and not out.requires_grad and out.node is None
+        out, expected = call(*tensors), reference(*arrays)
+        np.testing.assert_array_equal(out.numpy(), expected)
+        assert out.dtype == expected.dtype and not out.requires_grad and out.node is None
     check()
 
 

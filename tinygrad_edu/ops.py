@@ -252,6 +252,11 @@ def exp_shift(x: np.ndarray, axis: int) -> np.ndarray:
     return np.where(np.isfinite(m), m, 0)
 
 
+# The shift as an operation on tensors (softmax and logsumexp subtract it): a constant,
+# so without a VJP; a primitive, so that a compiled step records it like any other value
+max_shift = Primitive("max_shift", exp_shift, None)
+
+
 def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     shifted = x - exp_shift(x, axis)
     return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))

@@ -592,13 +592,13 @@ class Tensor:
     # -- softmax and friends: compositions, shifted by a constant so exp never overflows ---
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) along `dim`, as m + log(sum(exp(x - m))) with m the maximum."""
-        m = ops.exp_shift(self.array, normalize_dim("logsumexp", dim, self.ndim))
+        m = ops.max_shift(self, axis=normalize_dim("logsumexp", dim, self.ndim))
         out = (self - m).exp().sum(dim, keepdim=True).log() + m
         return out if keepdim else out.squeeze(dim)
 
     def softmax(self, dim=-1):
         """exp(x_j) / sum_k exp(x_k) along `dim`, shifted by the maximum (a constant)."""
-        shift = ops.exp_shift(self.array, normalize_dim("softmax", dim, self.ndim))
+        shift = ops.max_shift(self, axis=normalize_dim("softmax", dim, self.ndim))
         e = (self - shift).exp()
         return e / e.sum(dim, keepdim=True)
 
