@@ -42,6 +42,9 @@ CASES = [
     (np.subtract, lambda x, y: np.subtract(x, y), "real", 0),
     (np.multiply, lambda x, y: np.multiply(x, y), "real", 0),
     (np.divide, lambda x, y: np.divide(x, y), "nonzero", 0),
+    # x in [0.1, 0.4], y in [-0.9, -0.6]: x / y in (-0.67, -0.11), away from the jumps
+    (np.remainder, lambda x, y: np.remainder(x, y), "real",
+     _inputs((3,), (3,), **INSIDE_STEPS).map(lambda d: ((d[0][0], -0.5 - d[0][1]), {}))),
     (np.power, lambda x, y: np.power(x, y), "positive", 0),
     (np.matmul, lambda x, y: np.matmul(x, y), "real", _inputs((2, 3), (3,))),
     (np.negative, lambda x: np.negative(x), "real", 0),

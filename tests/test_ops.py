@@ -470,6 +470,14 @@ def between_jumps(draw, halves: bool = False):
 
 
 @st.composite
+def remainders(draw):
+    """x % y away from its jumps: x / y at least 0.1 from a whole number, y away from 0."""
+    quotient = draw(between_jumps())
+    y = draw(tst.arrays(quotient.shape, away_from=0.0, margin=0.5))
+    return (quotient * y, y), {}
+
+
+@st.composite
 def roundings(draw):
     """x for round(decimals): a jump-free array scaled by 10^-decimals."""
     decimals = draw(st.sampled_from([0, 1, -1]))
@@ -714,6 +722,7 @@ SPECS: dict[str, Spec] = {
     "sub": Spec(binary(), lambda x, y: x - y, np.subtract, "sub"),
     "mul": Spec(binary(), lambda x, y: x * y, np.multiply, "mul"),
     "div": Spec(divisions(), lambda x, y: x / y, np.divide, "div"),
+    "remainder": Spec(remainders(), lambda x, y: x % y, np.remainder, "remainder"),
     "neg": Spec(unary(), lambda x: -x, np.negative, "neg"),
     "pow tensor ** tensor": Spec(powers(), lambda x, y: x ** y, np.power, "pow"),
     "pow tensor ** number": Spec(powers_by_number(), lambda x, p: x ** p,

@@ -387,3 +387,19 @@ def test_doctests_of_the_new_modules():
     for module in (dtypes, device, generator, grad_fn, creation, autograd_function):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+def test_one_hot_as_in_pytorchs_documentation():
+    F = tg.nn.functional
+    # the examples of torch.nn.functional.one_hot's documentation, transcribed
+    assert F.one_hot(tg.arange(0, 5) % 3).tolist() == [
+        [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0]]
+    assert F.one_hot(tg.arange(0, 5) % 3, num_classes=5).tolist() == [
+        [1, 0, 0, 0, 0], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [1, 0, 0, 0, 0], [0, 1, 0, 0, 0]]
+    three_d = F.one_hot(tg.arange(0, 6).view(3, 2) % 3)
+    assert three_d.dtype == tg.int64 and three_d.tolist() == [
+        [[1, 0, 0], [0, 1, 0]], [[0, 0, 1], [1, 0, 0]], [[0, 1, 0], [0, 0, 1]]]
+    with pytest.raises(ValueError, match="one_hot: label 3 is out of range for num_classes=3"):
+        F.one_hot(tg.tensor([0, 3]), 3)
+    with pytest.raises(TypeError, match="one_hot: labels must be integers"):
+        F.one_hot(tg.tensor([0.0, 1.0]))

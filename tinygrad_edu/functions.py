@@ -56,6 +56,7 @@ clamp = clip = _method("clamp")
 add, sub, subtract = _method("add"), _method("sub"), _method("subtract")
 mul, multiply, pow = _method("mul"), _method("multiply"), _method("pow")
 div, divide, true_divide = _method("div"), _method("divide"), _method("true_divide")
+remainder = _method("remainder")
 
 # reductions, scans, sorting
 sum, mean, prod = _method("sum"), _method("mean"), _method("prod")

@@ -76,6 +76,7 @@ UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
     np.subtract: _operator("sub"),
     np.multiply: _operator("mul"),
     np.divide: _operator("truediv"),
+    np.remainder: _operator("mod"),
     np.power: _operator("pow"),
     np.matmul: matmul,
     np.negative: Tensor.__neg__,

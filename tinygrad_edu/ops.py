@@ -89,6 +89,13 @@ div = Primitive("div", np.divide,
                 lambda g, out, x, y: -g * out / y,
                 formulas=("g / y", "-g * out / y"), saves=("y", "out y"))
 
+# Python's x % y (numpy's and PyTorch's remainder): x - floor(x / y) y, with the sign of y.
+# Between its jumps it moves with x at slope 1, and with y at slope -floor(x / y)
+remainder = Primitive("remainder", np.remainder,
+                      lambda g, out, x, y: g,
+                      lambda g, out, x, y: -g * floor(x / y),
+                      formulas=("g", "-g * floor(x / y)"), saves=("", "x y"))
+
 # d(-x) = -dx
 neg = Primitive("neg", np.negative,
                 lambda g, out, x: -g,

@@ -475,6 +475,8 @@ class Tensor:
     def __rmul__(self, other): return _binary(ops.mul, other, self)
     def __truediv__(self, other): return _binary(ops.div, self, other)
     def __rtruediv__(self, other): return _binary(ops.div, other, self)
+    def __mod__(self, other): return _binary(ops.remainder, self, other)
+    def __rmod__(self, other): return _binary(ops.remainder, other, self)
     def __pow__(self, other): return _binary(ops.pow, self, other)
     def __rpow__(self, other): return _binary(ops.pow, other, self)
     def __neg__(self): return ops.neg(self)
@@ -744,6 +746,10 @@ class Tensor:
     def pow(self, exponent): return self ** exponent
     def neg(self): return -self
     subtract, multiply, negative = sub, mul, neg
+
+    def remainder(self, other):
+        """self % other, with the sign of other (Python's and PyTorch's remainder)."""
+        return self % other
 
     def div(self, other, *, rounding_mode: str | None = None):
         """self / other; `rounding_mode="trunc"` or `"floor"` rounds the quotient (gradient

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ..nn import functional as F
 from ._random import rng
 
 Seed = int | np.random.Generator | None
@@ -60,7 +61,8 @@ def _test_count(test_size: float | int, n: int) -> int:
 def one_hot(labels, num_classes: int | None = None) -> np.ndarray:
     """Class indices (N,) as one-hot rows (N, C) of float64: row i has a 1 in column labels[i].
 
-    `num_classes` defaults to the largest label + 1.
+    `num_classes` defaults to the largest label + 1. (PyTorch's `F.one_hot`, which this
+    is built on, gives int64 tensors of any shape; these float rows are the article's `y`.)
 
     >>> import tinygrad_edu as tg
     >>> tg.data.one_hot([0, 2, 1])
@@ -68,21 +70,8 @@ def one_hot(labels, num_classes: int | None = None) -> np.ndarray:
            [0., 0., 1.],
            [0., 1., 0.]])
     """
-    labels = np.asarray(labels)
-    if labels.size == 0 and labels.dtype.kind == "f":
-        labels = labels.astype(np.int64)  # np.asarray([]) is float64: no labels, not floats
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"one_hot: labels must be integers, got dtype {labels.dtype}")
-    if labels.size and labels.min() < 0:
-        raise ValueError(f"one_hot: labels must not be negative, got {labels.min()}")
-    if num_classes is None:
-        if not labels.size:
-            raise ValueError("one_hot: cannot infer num_classes from no labels; pass it")
-        num_classes = int(labels.max()) + 1
-    if labels.size and labels.max() >= num_classes:
-        raise ValueError(f"one_hot: label {labels.max()} is out of range for "
-                         f"num_classes={num_classes}")
-    return np.eye(num_classes)[labels]
+    return F.one_hot(labels, -1 if num_classes is None else num_classes).numpy().astype(
+        np.float64)
 
 
 def batches(X, y, batch_size: int, shuffle: bool = True,

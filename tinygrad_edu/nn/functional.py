@@ -54,7 +54,7 @@ __all__ = [
     "binary_cross_entropy_with_logits", "clip", "conv2d", "cross_entropy", "dropout", "elu",
     "embedding", "gelu", "group_norm", "huber_loss", "kl_div", "l1_loss", "l1_penalty",
     "l2_penalty", "layer_norm", "leaky_relu", "linear", "log_softmax", "logsumexp",
-    "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "silu", "smooth_l1_loss",
+    "max_pool2d", "mse_loss", "nll_loss", "one_hot", "relu", "sigmoid", "silu", "smooth_l1_loss",
     "softmax", "softplus", "tanh",
 ]
 
@@ -271,6 +271,36 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         return input * 0.0
     keep = generator().random(input.shape) >= p
     return input * (keep / (1 - p)).astype(input.dtype)
+
+
+def one_hot(tensor, num_classes: int = -1) -> Tensor:
+    """PyTorch's one-hot: integer class indices of any shape -> int64 rows of 0s with a 1 at
+    each index, shape tensor.shape + (num_classes,); num_classes=-1 takes the largest
+    index + 1. No gradient (the indices are numbers, not parameters).
+
+    >>> import tinygrad_edu as tg
+    >>> tg.nn.functional.one_hot(tg.arange(0, 5) % 3)
+    tensor([[1, 0, 0],
+            [0, 1, 0],
+            [0, 0, 1],
+            [1, 0, 0],
+            [0, 1, 0]])
+    """
+    labels = np.asarray(tensor.numpy() if isinstance(tensor, Tensor) else tensor)
+    if labels.size == 0 and labels.dtype.kind == "f":
+        labels = labels.astype(np.int64)  # np.asarray([]) is float64: no labels, not floats
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(f"one_hot: labels must be integers, got dtype {labels.dtype}")
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"one_hot: labels must not be negative, got {labels.min()}")
+    if num_classes == -1:
+        if not labels.size:
+            raise ValueError("one_hot: cannot infer num_classes from no labels; pass it")
+        num_classes = int(labels.max()) + 1
+    if labels.size and labels.max() >= num_classes:
+        raise ValueError(f"one_hot: label {labels.max()} is out of range for "
+                         f"num_classes={num_classes}")
+    return Tensor(np.eye(num_classes, dtype=np.int64)[labels])
 
 
 def embedding(input, weight: Tensor, padding_idx: int | None = None,
