@@ -545,8 +545,7 @@ class Lines:
         self.buffers: list[tuple[str, str]] = []
 
     def buffer(self, name: str, shape, dtype) -> str:
-        self.recorder.globals.append(
-            (name, empty(shape, dtype)))
+        self.recorder.globals.append((name, empty(shape, dtype)))
         return name
 
     def output(self) -> str:
@@ -635,28 +634,19 @@ def negated_g(out: Lines, g, *rest, values) -> bool:
     return True
 
 
-@template("mul", 0)
-def times_y(out: Lines, g, result, x, y, values) -> bool:
-    if not same_dtype(out, values[0], values[3]):
-        return False
-    out(f"multiply({g}, {y}, {out.output()})")    # g * y
-    return True
+def g_with(ufunc: str, k: int) -> Callable[..., bool]:
+    """A VJP that is one call of g with input k: g * y, g * x, g / y."""
+    def write(out: Lines, g, result, *inputs, values) -> bool:
+        if not same_dtype(out, values[0], values[2 + k]):
+            return False
+        out(f"{ufunc}({g}, {inputs[k]}, {out.output()})")
+        return True
+    return write
 
 
-@template("mul", 1)
-def times_x(out: Lines, g, result, x, y, values) -> bool:
-    if not same_dtype(out, values[0], values[2]):
-        return False
-    out(f"multiply({g}, {x}, {out.output()})")    # g * x
-    return True
-
-
-@template("div", 0)
-def over_y(out: Lines, g, result, x, y, values) -> bool:
-    if not same_dtype(out, values[0], values[3]):
-        return False
-    out(f"divide({g}, {y}, {out.output()})")
-    return True
+TEMPLATES[("mul", 0)] = g_with("multiply", 1)  # g * y
+TEMPLATES[("mul", 1)] = g_with("multiply", 0)  # g * x
+TEMPLATES[("div", 0)] = g_with("divide", 1)    # g / y
 
 
 @template("sigmoid", "forward")

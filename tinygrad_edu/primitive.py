@@ -158,8 +158,8 @@ class Primitive:
     `forward(*arrays, **params)` computes the output array. `vjps[i](g, out, *inputs,
     **params)` returns the gradient for input i, given the gradient `g` arriving at the
     output `out`. Only the VJPs of inputs that need a gradient are ever called (None marks
-    an input that never has one, such as a condition; a primitive with no VJP at all, such as
-a comparison, gives a constant, recorded by nothing but `tg.compile`'s trace).
+    an input that never has one, such as a condition; a primitive with no VJP at all, such
+    as a comparison, gives a constant, recorded by nothing but `tg.compile`'s trace).
 
     A VJP is a formula that numpy arrays and Tensors both understand (`g * y`, `g @ w`,
     primitives such as `sigmoid(z)`). The walk calls it on arrays when it needs only the
