@@ -47,6 +47,7 @@ def test_std_of_a_constant_slice_second_derivative_is_finite():
 
 def test_std_keeps_nan_and_its_value_elsewhere():
     assert np.isnan(tg.tensor([1.0, NAN]).std().item())
+    assert np.isnan(tg.tensor([1.0, NAN]).norm().item())  # a norm too (it was 0)
     assert tg.tensor([1.0, 3.0]).std().item() == pytest.approx(np.sqrt(2))
 
 

@@ -548,11 +548,9 @@ class Tensor:
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=1, axis=None,
             keepdims=None):
         """sqrt(var); where the variance is 0 (a constant slice) the gradient is 0, as in
-        PyTorch, not 0 * inf: sqrt's infinite slope there is never computed."""
-        v = self.var(dim, unbiased, keepdim, correction=correction, axis=axis,
-                     keepdims=keepdims)
-        nonzero = v != 0  # NaN != 0: a NaN variance still gives a NaN std
-        return where(nonzero, where(nonzero, v, 1) ** 0.5, 0)
+        PyTorch, not 0 * inf (see `_root`)."""
+        return _root(self.var(dim, unbiased, keepdim, correction=correction, axis=axis,
+                              keepdims=keepdims), 2)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """Full max, or with `dim` (PyTorch) the pair (values, indices); with `axis` (numpy)
@@ -1246,9 +1244,7 @@ def to_array(data, dtype, copy: bool) -> np.ndarray:
         data = data.array
     if isinstance(data, np.ndarray):
         array = data if dtype is None else data.astype(as_dtype(dtype), copy=False)
-        if array.dtype.kind not in NUMERIC_KINDS:
-            raise TypeError(f"tensor: cannot make a tensor of dtype {array.dtype}; tensors "
-                            f"hold bool, integer, float or complex numbers")
+        _numeric(array, data)
         return array.copy() if copy and array is data else array
     try:
         array = np.array(data)
@@ -1257,14 +1253,18 @@ def to_array(data, dtype, copy: bool) -> np.ndarray:
     if array.dtype == object:
         raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
                         f"(ragged nested lists or non-numbers?)")
-    if array.dtype.kind not in NUMERIC_KINDS:
-        raise TypeError(f"tensor: cannot make a tensor of dtype {array.dtype} (from "
-                        f"{data!r:.40}); tensors hold bool, integer, float or complex numbers")
+    _numeric(array, data)
     if dtype is not None:
         return array.astype(as_dtype(dtype), copy=False)
     if array.dtype == np.float64 and not isinstance(data, np.generic):
         return array.astype(get_default_dtype())  # Python floats: float32, as in PyTorch
     return array
+
+
+def _numeric(array: np.ndarray, data) -> None:
+    if array.dtype.kind not in NUMERIC_KINDS:
+        raise TypeError(f"tensor: cannot make a tensor of dtype {array.dtype} (from "
+                        f"{data!r:.40}); tensors hold bool, integer, float or complex numbers")
 
 
 def wrap(array, node=None, counter: VersionCounter | None = None) -> Tensor:
@@ -1570,11 +1570,12 @@ def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...
 
 
 def _root(total: Tensor, p: float) -> Tensor:
-    """total ** (1 / p) with gradient 0 where total is 0 (the norm of a zero vector), as in
-    PyTorch, instead of inf * 0 = NaN: the root's branch sees 1 there, and `where` sends
-    it no gradient."""
-    positive = total > 0
-    return where(positive, where(positive, total, 1) ** (1 / p), 0)
+    """total ** (1 / p) of a non-negative total (a variance, a sum of |x|^p), with gradient 0
+    where total is 0 (a constant slice, the norm of a zero vector), as in PyTorch, instead
+    of inf * 0 = NaN: the root's branch sees 1 there, and `where` sends it no gradient.
+    NaN != 0, so a NaN total still gives NaN."""
+    nonzero = total != 0
+    return where(nonzero, where(nonzero, total, 1) ** (1 / p), 0)
 
 
 def _along(axis: int, index: np.ndarray) -> tuple:
