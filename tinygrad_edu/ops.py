@@ -659,12 +659,17 @@ def _picks(y: np.ndarray, ignore_index: int):
     return np.arange(len(y)), np.where(kept, y, 0), kept
 
 
+def check_classes(name: str, y: np.ndarray, classes: int, ignore_index: int) -> None:
+    """Every class index in 0..classes-1, or ignore_index; else a ValueError naming `name`."""
+    bad = y[((y < 0) | (y >= classes)) & (y != ignore_index)]
+    if bad.size:
+        raise ValueError(f"{name}: target holds class {bad[0]}, out of range for {classes} "
+                         f"classes (0 to {classes - 1})")
+
+
 def _nll(rows: np.ndarray, y: np.ndarray, ignore_index: int, reduction: str,
          name: str) -> np.ndarray:
-    bad = y[((y < 0) | (y >= rows.shape[1])) & (y != ignore_index)]
-    if bad.size:
-        raise ValueError(f"{name}: target holds class {bad[0]}, out of range for "
-                         f"{rows.shape[1]} classes (0 to {rows.shape[1] - 1})")
+    check_classes(name, y, rows.shape[1], ignore_index)
     i, j, kept = _picks(y, ignore_index)
     losses = np.where(kept, -rows[i, j], 0)
     if reduction == "none":

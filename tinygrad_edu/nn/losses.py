@@ -221,12 +221,8 @@ def check_class_target(name: str, shape: tuple, dtype, input: Tensor) -> None:
 def class_indices(name: str, target, input: Tensor, ignore_index: int) -> np.ndarray:
     """The target as a flat int array of classes, checked against the input's shape."""
     array = np.asarray(target.numpy() if isinstance(target, Tensor) else target)
-    classes = input.shape[0 if input.ndim == 1 else 1]
     check_class_target(name, array.shape, array.dtype, input)
-    bad = array[((array < 0) | (array >= classes)) & (array != ignore_index)]
-    if bad.size:
-        raise ValueError(f"{name}: target holds class {bad[0]}, out of range for {classes} "
-                         f"classes (0 to {classes - 1})")
+    ops.check_classes(name, array, input.shape[0 if input.ndim == 1 else 1], ignore_index)
     return array.reshape(-1)
 
 
