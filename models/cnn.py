@@ -298,9 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--optimiser", choices=mlp.OPTIMISERS, default="momentum")
     common.add_training_options(parser)
     args = parser.parse_args(argv)
-    common.apply_training_options(args)
-    result = run(args.out, args.seed, args.dataset, args.epochs, args.batch_size, args.lr,
-                 args.optimiser, progress=not args.no_progress, compile=args.compile)
+    with common.training_options(args):
+        result = run(args.out, args.seed, args.dataset, args.epochs, args.batch_size,
+                     args.lr, args.optimiser, progress=not args.no_progress,
+                     compile=args.compile)
     print(common.comparison_table(result["figures"], title="Step 5: convolution"))
     print(f"\n{result['model']}\n\nconfusion matrix of the test images:\n"
           + common.confusion_table(result["evaluation"].confusion,

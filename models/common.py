@@ -28,9 +28,11 @@ the common options.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import tinygrad_edu as tg
+from tinygrad_edu import denormals
 from tinygrad_edu.files import write_atomically
 
 DEFAULT_OUT = Path("out")  # pictures go here unless --out says otherwise (git ignores /out/)
@@ -313,13 +316,22 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument("--compile", action="store_true",
                         help="train under tg.compile (same numbers, faster)")
-    parser.add_argument("--flush-denormal", action="store_true",
-                        help="tg.set_flush_denormal(True): saturated sigmoids make denormal "
-                             "numbers, which x86 CPUs compute very slowly; flushed to 0 "
-                             "(use with OPENBLAS_NUM_THREADS=1 for the products too)")
+    parser.add_argument("--keep-denormals", action="store_true",
+                        help="compute with denormal numbers (the library's default, as "
+                             "PyTorch's). Unset, the run flushes them to 0: saturated "
+                             "sigmoids make them, x86 CPUs compute them in slow microcode, "
+                             "and no prediction changes (docs/performance.md)")
 
 
-def apply_training_options(args: argparse.Namespace) -> None:
-    """What the options set for the whole run rather than pass to it: --flush-denormal."""
-    if args.flush_denormal and not tg.set_flush_denormal(True):
-        print("--flush-denormal: not supported on this platform; denormals are kept")
+@contextlib.contextmanager
+def training_options(args: argparse.Namespace) -> Iterator[None]:
+    """What the options set for the whole run rather than pass to it: denormals flushed
+    (tg.set_flush_denormal) unless --keep-denormals, and put back as they were after the
+    run, so that a run called from Python leaves its thread as it found it."""
+    before = denormals.flushing()
+    if not args.keep_denormals and not tg.set_flush_denormal(True):
+        print("denormal numbers cannot be flushed on this platform; they are kept")
+    try:
+        yield
+    finally:
+        tg.set_flush_denormal(before)

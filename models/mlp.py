@@ -497,11 +497,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="iris inputs: standardised, or divided by their maximum")
     common.add_training_options(parser)
     args = parser.parse_args(argv)
-    common.apply_training_options(args)
-    result = run(args.out, args.seed, args.dataset, args.sizes, args.activation, args.init,
-                 args.scale, progress=not args.no_progress, epochs=args.epochs,
-                 batch_size=args.batch_size, lr=args.lr, optimiser=args.optimiser,
-                 l1=args.l1, l2=args.l2, compile=args.compile)
+    with common.training_options(args):
+        result = run(args.out, args.seed, args.dataset, args.sizes, args.activation,
+                     args.init, args.scale, progress=not args.no_progress,
+                     epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                     optimiser=args.optimiser, l1=args.l1, l2=args.l2, compile=args.compile)
     print(common.comparison_table(result["figures"], title="Step 4: a neural network"))
     rows = "training points" if args.dataset == "spirals" else "test rows"  # see `load`
     for item in result["results"]:

@@ -147,8 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="fewer iterations and epochs (a smoke test; weaker figures)")
     common.add_training_options(parser)
     args = parser.parse_args(argv)
-    common.apply_training_options(args)
-    result = run(args.out, args.quick, progress=not args.no_progress, compile=args.compile)
+    with common.training_options(args):
+        result = run(args.out, args.quick, progress=not args.no_progress,
+                     compile=args.compile)
     print(tour_table(result["rows"]))
     print("\n" + textwrap.fill(f"the tour took {result['seconds']:.1f} s; "
                                f"{len(result['pictures'])} pictures in {args.out}/: "

@@ -461,3 +461,19 @@ def test_masks_from_comparisons_are_recorded_and_replayed(name):
         replayed = [compiled(x).item() for x in batches]
     assert compiled.code  # traced and replayed
     assert replayed == losses and np.array_equal(w.numpy(), w_eager.numpy())
+
+
+def test_numpy_scalars_become_constants_with_their_dtype_and_sign_of_zero():
+    # a numpy scalar operand is made once, as a global: -0.0 and 0.0 must stay two numbers
+    def step(x):
+        return x * np.float32(-0.0), x * np.float32(0.0), x * np.float64(0.5)
+    compiled = tg.compile(step)
+    x = tg.tensor([1.0, -3.0])
+    for _ in range(2):
+        replayed = compiled(x)
+    assert compiled.eager_because is None and compiled.last is not None
+    for got, want in zip(replayed, step(x), strict=True):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+        np.testing.assert_array_equal(np.signbit(got.numpy()), np.signbit(want.numpy()))
+    assert "np.float32(-0.0)" in compiled.code and "np.float32(0.0)" in compiled.code

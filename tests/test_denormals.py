@@ -56,8 +56,32 @@ def test_the_docstring_example_runs(flush):
 
 
 @pytest.mark.skipif(not SUPPORTED, reason="flushing is set through glibc's fenv on Linux")
-def test_the_models_flag_turns_flushing_on(flush, tmp_path, capsys):
+def test_flushing_tells_the_mode_of_this_thread(flush):
+    assert denormals.flushing() is False
+    tg.set_flush_denormal(True)
+    assert denormals.flushing() is True
+    tg.set_flush_denormal(False)
+    assert denormals.flushing() is False
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="flushing is set through glibc's fenv on Linux")
+def test_the_models_runs_flush_unless_told_and_put_the_mode_back(monkeypatch, tmp_path):
     from models import mlp
-    assert TINY64 * 1.0 == TINY64
-    mlp.main(["--epochs", "1", "--no-progress", "--flush-denormal", "--out", str(tmp_path)])
-    assert TINY64 * 1.0 == 0.0 and "not supported" not in capsys.readouterr().out
+    seen, real_run = [], mlp.run
+
+    def watched_run(*args, **kwargs):
+        seen.append(TINY64 * 1.0 == 0.0)  # what the run's own arithmetic does
+        return real_run(*args, **kwargs)
+    monkeypatch.setattr(mlp, "run", watched_run)
+    options = ["--epochs", "1", "--no-progress", "--out", str(tmp_path)]
+    mlp.main(options)
+    assert TINY64 * 1.0 == TINY64  # back as before the run
+    mlp.main([*options, "--keep-denormals"])
+    assert seen == [True, False]
+
+    def failing_run(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(mlp, "run", failing_run)
+    with pytest.raises(KeyboardInterrupt):
+        mlp.main(options)
+    assert denormals.flushing() is False

@@ -41,6 +41,17 @@ def _environment():
     return ctypes.CDLL(name), environment, layout["flush"]
 
 
+def flushing() -> bool:
+    """Whether this thread flushes denormal numbers now (False where unsupported), so that
+    a caller can put the mode back as it found it."""
+    found = _environment()
+    if found is None:
+        return False
+    libm, environment, flush = found
+    env = environment()
+    return libm.fegetenv(ctypes.byref(env)) == 0 and env.control & flush == flush
+
+
 def set_flush_denormal(mode: bool) -> bool:
     """Flush denormal numbers to zero in this thread's arithmetic (True) or keep them
     (False, the default). Returns True where this is supported (Linux on x86-64 and

@@ -103,4 +103,4 @@ def _batches(X: np.ndarray, y: np.ndarray, order: np.ndarray,
              batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     for start in range(0, len(order), batch_size):
         rows = order[start:start + batch_size]
-        yield X[rows], y[rows]
+        yield X.take(rows, axis=0), y.take(rows, axis=0)  # X[rows], a microsecond sooner
