@@ -477,3 +477,25 @@ def test_numpy_scalars_become_constants_with_their_dtype_and_sign_of_zero():
         np.testing.assert_array_equal(got.numpy(), want.numpy())
         np.testing.assert_array_equal(np.signbit(got.numpy()), np.signbit(want.numpy()))
     assert "np.float32(-0.0)" in compiled.code and "np.float32(0.0)" in compiled.code
+
+
+def test_one_hot_targets_made_in_the_step_are_replayed():
+    # F.one_hot with num_classes is a primitive: the next batch's labels make new rows
+    def make():
+        tg.manual_seed(0)
+        model = tg.nn.Linear(4, 3)
+        opt = tg.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, labels):
+            opt.zero_grad()
+            loss = F.mse_loss(model(x), F.one_hot(labels, 3).float())
+            loss.backward()
+            opt.step()
+            return loss
+        return list(model.parameters()), step
+
+    rng = np.random.default_rng(0)
+    data = [(rng.normal(size=(6, 4)).astype(np.float32), rng.integers(0, 3, 6))
+            for _ in range(3)]
+    compiled = run_both(make, data, 6)
+    assert "one_hot" in compiled.code and compiled.eager_because is None

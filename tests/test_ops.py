@@ -998,6 +998,11 @@ NO_GRADIENT_SPECS: dict[str, tuple[st.SearchStrategy, Callable, Callable]] = {
                       lambda x: (x,)),
                   lambda x: ops.max_shift(x, axis=x.ndim - 1),
                   lambda x: np.where(np.isfinite(m := x.max(-1, keepdims=True)), m, 0)),
+    # F.one_hot's rows: a 1 where the class number equals the label
+    "one_hot": (hnp.arrays(np.int64, hnp.array_shapes(min_dims=0, max_dims=2, max_side=4),
+                           elements=st.integers(0, 3)).map(lambda x: (x,)),
+                lambda x: ops.one_hot(x, num_classes=4),
+                lambda x: (x[..., None] == np.arange(4)).astype(np.int64)),
 }
 
 

@@ -691,6 +691,22 @@ def _nll_vjp(g, out, rows, y, ignore_index, reduction, name):
     return scatter_add(-g * constant_like(kept, g), index=(i, j), shape=rows.shape)
 
 
+def _one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(f"one_hot: labels must be integers, got dtype {labels.dtype}")
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"one_hot: labels must not be negative, got {labels.min()}")
+    if labels.size and labels.max() >= num_classes:
+        raise ValueError(f"one_hot: label {labels.max()} is out of range for "
+                         f"num_classes={num_classes}")
+    return np.eye(num_classes, dtype=np.int64)[labels]
+
+
+# Integer labels as int64 rows of 0s with a 1 at each label (F.one_hot), without a gradient.
+# A primitive for the same reason as the comparisons: a traced step sees it read the labels.
+one_hot = Primitive("one_hot", _one_hot, None)
+
+
 # nll_loss of rows of log-probabilities: -rows[n, y_n] for each row n, 0 where y_n is
 # ignore_index, then reduced ("mean" divides by the rows counted). A primitive, so that the
 # class indices are an input that numpy reads inside it (a compiled step replays it on the
