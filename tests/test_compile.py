@@ -217,9 +217,9 @@ def test_a_numpy_array_computed_from_the_values_is_not_frozen():
 
 
 def test_tensors_made_from_data_inside_the_step_are_not_frozen():
-    """Dropout draws a new mask each call: a replay may not keep the first one."""
+    """tg.rand draws new numbers each call: a replay may not keep the first ones."""
     w = tg.ones(1000, requires_grad=True)
-    step = tg.compile(lambda x: F.dropout(x * w, 0.5).sum())
+    step = tg.compile(lambda x: (x * w * tg.rand(1000)).sum())
     with pytest.warns(RuntimeWarning, match="made during the traced call"):
         step(tg.ones(1000))
     assert step(tg.ones(1000)).item() != step(tg.ones(1000)).item()
@@ -499,3 +499,33 @@ def test_one_hot_targets_made_in_the_step_are_replayed():
             for _ in range(3)]
     compiled = run_both(make, data, 6)
     assert "one_hot" in compiled.code and compiled.eager_because is None
+
+
+def test_dropout_draws_anew_at_every_call_as_eager_does():
+    # the mask is drawn by a primitive (ops.dropout_scale) from the default generator: a
+    # replay draws the numbers the eager step would have drawn, call after call
+    def train(compiled: bool) -> tuple[list, list]:
+        tg.manual_seed(0)
+        model = tg.nn.Sequential(tg.nn.Linear(4, 8), tg.nn.ReLU(), tg.nn.Dropout(0.5),
+                                 tg.nn.Linear(8, 3))
+        opt = tg.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        step = tg.compile(step) if compiled else step
+        x, y = tg.randn(6, 4), tg.tensor([0, 1, 2, 0, 1, 2])
+        tg.manual_seed(1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            losses = [step(x, y).item() for _ in range(5)]
+        if compiled:
+            assert step.eager_because is None and "ops.dropout_scale" in step.code
+        return losses, list(model.parameters())
+
+    (eager_losses, eager_params), (losses, params) = train(False), train(True)
+    assert losses == eager_losses and len(set(losses)) == 5  # new masks: new losses
+    assert_same(eager_params, params)

@@ -19,12 +19,13 @@ What may be replayed is decided by where every array a primitive reads comes fro
   are constants by reference: state that changes between calls must be an argument;
 - a constant made by the engine itself without reading any tensor (the backward seed).
 
-A tensor made during the call by anything else (a list, numpy code, random numbers; a
-comparison is a primitive, recorded), an index by a boolean mask (the shapes after it depend
-on the values), or numbers that leave the engine (`.item()`, `bool(t)`, `.numpy()`, `unwrap`),
-could differ on the next call in a way the record cannot see: `step` then runs eagerly
-from then on, with one warning that says why. So does an in-place change the engine does
-not see (`t.array[...] = ...`). A replay reuses its `.grad` arrays from call to call (as
+A tensor made during the call by anything else (a list, numpy code, `tg.rand`; a
+comparison, `F.one_hot` and dropout's random factors are primitives, recorded), an index
+by a boolean mask (the shapes after it depend on the values), or numbers that leave the
+engine (`.item()`, `bool(t)`, `.numpy()`, `unwrap`), could differ on the next call in a
+way the record cannot see: `step` then runs eagerly from then on, with one warning that
+says why. So does an in-place change the engine does not see (`t.array[...] = ...`).
+A replay reuses its `.grad` arrays from call to call (as
 PyTorch's `zero_grad(set_to_none=False)` does), and returns fresh tensors without a graph.
 """
 

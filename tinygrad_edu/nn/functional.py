@@ -33,7 +33,6 @@ from collections.abc import Iterable
 import numpy as np
 
 from .. import ops
-from ..creation import generator
 from ..tensor import Tensor, as_tensor, same_dtype, stack, where
 from .convolution import avg_pool2d, conv2d, max_pool2d
 from .losses import (
@@ -269,8 +268,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         return input
     if p == 1:
         return input * 0.0
-    keep = generator().random(input.shape) >= p
-    return input * (keep / (1 - p)).astype(input.dtype)
+    return input * ops.dropout_scale(input, p=p)
 
 
 def one_hot(tensor, num_classes: int = -1) -> Tensor:
