@@ -25,8 +25,8 @@ by a boolean mask (the shapes after it depend on the values), or numbers that le
 engine (`.item()`, `bool(t)`, `.numpy()`, `unwrap`), could differ on the next call in a
 way the record cannot see: `step` then runs eagerly from then on, with one warning that
 says why. So does an in-place change the engine does not see (`t.array[...] = ...`).
-A replay reuses its `.grad` arrays from call to call (as
-PyTorch's `zero_grad(set_to_none=False)` does), and returns fresh tensors without a graph.
+A replay reuses its `.grad` arrays from call to call (as PyTorch's
+`zero_grad(set_to_none=False)` does), and returns fresh tensors without a graph.
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ class Recorder:
         self.cleared: set[int] = set()
         self.outputs: set[str] = set()  # buffers that templates write (see Lines)
         self.constants: set[str] = set()  # names whose numbers never change
-        self.numbers: dict[tuple, str] = {}  # (value, dtype) -> the scalar made once
+        self.numbers: dict[tuple, str] = {}  # (dtype, bytes) -> a scalar made once
         self.grad_buffers: dict[int, str] = {}
         self.expected_bumps: list[int] = []
         self.strict = False  # True while a forward's operands are traced (see `value`)
@@ -716,7 +716,7 @@ def relu_vjp(out: Lines, g, result, x, values) -> bool:
     if not same_dtype(out, values[0], values[2]):
         return False
     mask = out.temporary(bool)
-    out(f"greater({x}, {out.number(0)}, {mask})")             # g * (x > 0)
+    out(f"greater({x}, {out.number(0)}, {mask})")  # g * (x > 0)
     out(f"multiply({g}, {mask}, {out.output()})")
     return True
 
@@ -726,7 +726,7 @@ def bce_with_logits_forward(out: Lines, z, y, values) -> bool:
     if not same_dtype(out, *values):
         return False
     t, into = out.temporary(), out.output()
-    out(f"logaddexp({out.number(0)}, {z}, {t})")              # log(1 + exp(z)) - y z
+    out(f"logaddexp({out.number(0)}, {z}, {t})")  # log(1 + exp(z)) - y z
     out(f"multiply({y}, {z}, {into})")
     out(f"subtract({t}, {into}, {into})")
     return True

@@ -41,15 +41,22 @@ def _environment():
     return ctypes.CDLL(name), environment, layout["flush"]
 
 
+def _current():
+    """(libm, this thread's floating-point environment, the flush bits), or None where
+    unsupported."""
+    found = _environment()
+    if found is None:
+        return None
+    libm, environment, flush = found
+    env = environment()
+    return (libm, env, flush) if libm.fegetenv(ctypes.byref(env)) == 0 else None
+
+
 def flushing() -> bool:
     """Whether this thread flushes denormal numbers now (False where unsupported), so that
     a caller can put the mode back as it found it."""
-    found = _environment()
-    if found is None:
-        return False
-    libm, environment, flush = found
-    env = environment()
-    return libm.fegetenv(ctypes.byref(env)) == 0 and env.control & flush == flush
+    current = _current()
+    return current is not None and current[1].control & current[2] == current[2]
 
 
 def set_flush_denormal(mode: bool) -> bool:
@@ -69,12 +76,9 @@ def set_flush_denormal(mode: bool) -> bool:
     """
     if not isinstance(mode, bool):
         raise TypeError(f"set_flush_denormal: mode must be True or False, got {mode!r}")
-    found = _environment()
-    if found is None:
+    current = _current()
+    if current is None:
         return False
-    libm, environment, flush = found
-    env = environment()
-    if libm.fegetenv(ctypes.byref(env)) != 0:
-        return False
+    libm, env, flush = current
     env.control = env.control | flush if mode else env.control & ~flush
     return libm.fesetenv(ctypes.byref(env)) == 0
