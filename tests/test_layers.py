@@ -17,6 +17,9 @@ LAYERS = [
     ["grad_mode", "dtypes", "device", "generator", "denormals"],
     ["primitive"],
     ["ops", "grad_fn"],
+    ["tensor_helpers"],
+    ["tensor_arithmetic", "tensor_logic", "tensor_picking", "tensor_reductions",
+     "tensor_shapes"],
     ["tensor"],
     ["autograd_function"],
     ["autograd", "creation", "files", "functions", "numpy_functions"],
@@ -29,7 +32,7 @@ LAYERS = [
 
 # Reaches upwards made inside a function when it runs: none (autograd.py registers its walk
 # with tensor.py, and numpy_functions.py its tables, as Tensor registers itself with
-# primitive.py).
+# primitive.py and tensor_helpers.py).
 UPWARD_REACHES: set[tuple[str, str]] = set()
 
 
@@ -136,6 +139,7 @@ def test_the_layers_below_reach_up_by_registration():
 
     autograd, primitive, tensor = module("autograd"), module("primitive"), module("tensor")
     assert primitive.TensorType is tinygrad_edu.Tensor
+    assert module("tensor_helpers").Tensor is tinygrad_edu.Tensor
     assert tensor.backward_walk.run is autograd.backward
     numpy_functions = module("numpy_functions")
     assert tensor.numpy_protocols.ufunc is numpy_functions.on_ufunc
