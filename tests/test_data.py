@@ -1,7 +1,6 @@
 """tg.data: bundled loaders, the IDX reader and MNIST folders, synthetic sets, splitting,
 one-hot targets and mini-batches."""
 
-import doctest
 import gzip
 import os
 import struct
@@ -11,7 +10,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu.data import batching, datasets, idx, synthetic
+from tinygrad_edu.data import datasets, idx
 
 # -- bundled data sets -------------------------------------------------------------------
 
@@ -395,13 +394,3 @@ def test_batches_errors_at_the_call():
         tg.data.batches(np.zeros((4, 2)), np.zeros(5), batch_size=2)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         tg.data.batches(np.zeros((4, 2)), np.zeros(4), batch_size=0)
-
-
-# -- the docstring examples run ----------------------------------------------------------
-
-
-@pytest.mark.parametrize("module", [tg.data, datasets, idx, synthetic, batching],
-                         ids=lambda m: m.__name__)
-def test_docstring_examples(module):
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0

@@ -1,17 +1,23 @@
-"""The code in docs/*.md runs: every ```python block of a page, in order, in one namespace.
+"""The code in the docs runs: every ```python block of a page of docs/*.md, in order, in one
+namespace, and every docstring example (`>>>`) of the package's modules.
 
 A block whose first line is `# not run` is skipped (for code that needs a display or a
 large download); use it sparingly. The pages of the article's steps (docs/0N-*.md) are not
 run here: each is a notebook too, and tests/test_notebooks.py executes it as one.
 """
 
+import doctest
+import importlib
+import pkgutil
 import re
 from pathlib import Path
 
 import matplotlib
 import pytest
 
+import tinygrad_edu
 from docs.notebooks.build import pages as notebook_pages
+from tinygrad_edu import denormals
 
 matplotlib.use("Agg")
 
@@ -35,3 +41,20 @@ def test_doc_page_code_runs(page, tmp_path, monkeypatch):
         except Exception as error:
             raise AssertionError(f"{page.name}, python block {number} failed: {error!r}\n"
                                  f"{block}") from error
+
+
+MODULES = sorted(info.name for info in pkgutil.walk_packages(tinygrad_edu.__path__,
+                                                              "tinygrad_edu."))
+
+
+@pytest.mark.parametrize("name", ["tinygrad_edu", *MODULES])
+def test_docstring_examples_run(name):
+    if name == "tinygrad_edu.denormals" and not denormals.set_flush_denormal(False):
+        pytest.skip("its examples flush denormals, which needs glibc's fenv on Linux")
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+def test_the_walk_finds_the_modules_of_subpackages():
+    assert {"tinygrad_edu.compile", "tinygrad_edu.nn.functional", "tinygrad_edu.optim.algorithms",
+            "tinygrad_edu.utils.data.dataloader", "tinygrad_edu.viz.stepthrough"} <= set(MODULES)

@@ -2,8 +2,6 @@
 in PyTorch's documentation (transcribed here in numpy), in train and eval mode where they
 differ, and gradcheck and gradgradcheck in float64 for every one."""
 
-import doctest
-import importlib
 import math
 
 import numpy as np
@@ -330,15 +328,3 @@ def test_new_layers_pass_gradcheck_and_gradgradcheck(name):
               for v in inputs]
     assert tg.gradcheck(f, inputs)
     assert tg.gradgradcheck(f, inputs)
-
-
-@pytest.mark.parametrize("module", [
-    "tinygrad_edu.nn.activation_layers", "tinygrad_edu.nn.containers",
-    "tinygrad_edu.nn.functional", "tinygrad_edu.nn.layers", "tinygrad_edu.nn.loss_layers",
-    "tinygrad_edu.nn.losses", "tinygrad_edu.nn.module", "tinygrad_edu.nn.norm_layers",
-    "tinygrad_edu.nn.normalization", "tinygrad_edu.optim", "tinygrad_edu.optim.algorithms",
-    "tinygrad_edu.optim.optimizer",
-])
-def test_docstring_examples_run(module):
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.attempted > 0 and result.failed == 0

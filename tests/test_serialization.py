@@ -1,6 +1,5 @@
 """tg.save / tg.load: safetensors files, dtypes kept, atomic writes, clear errors."""
 
-import doctest
 import json
 import os
 import pickle
@@ -193,11 +192,6 @@ def test_load_of_a_missing_file(tmp_path):
 def test_exported_as_tg_save_and_tg_load():
     assert tg.save is serialization.save and tg.load is serialization.load
     assert {"save", "load", "data"} <= set(tg.__all__)
-
-
-def test_docstring_examples():
-    result = doctest.testmod(serialization)
-    assert result.attempted > 0 and result.failed == 0
 
 
 # -- issue 16: what a careful user and a hostile file found ----------------------------------

@@ -1,7 +1,6 @@
 """tg.utils.data: datasets, samplers, collation and the DataLoader, against the behaviour
 PyTorch documents for torch.utils.data (examples transcribed from its docstrings)."""
 
-import doctest
 import warnings
 from collections import namedtuple
 
@@ -274,9 +273,3 @@ def test_loader_settings_that_do_not_fit_are_refused(kwargs, message):
 def test_a_generator_of_the_wrong_kind_is_named():
     with pytest.raises(TypeError, match="generator must be a numpy Generator"):
         DataLoader(TensorDataset(X, Y), shuffle=True, generator=42)
-
-
-@pytest.mark.parametrize("module", ["collate", "dataloader", "dataset", "sampler"])
-def test_docstring_examples_run(module):
-    result = doctest.testmod(getattr(data, module))
-    assert result.attempted > 0 and result.failed == 0

@@ -4,8 +4,6 @@ The DOT source is checked by counting its node and edge statements, so the tests
 exactly what a picture holds; rendering goes through the system `dot` (CI installs it).
 """
 
-import doctest
-import importlib
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -479,12 +477,3 @@ def test_the_committed_pictures_match_the_commands_that_made_them(tmp_path):
         visible = "\n".join(line for line in fresh.splitlines() if "style=invis" not in line)
         drawn = node_keys(fresh) + [f"{a}->{b}" for a, b in EDGE.findall(visible)]
         assert sorted(titles) == sorted(drawn), name
-
-
-@pytest.mark.parametrize("name", ["__init__", "walk", "labels", "backward", "draw", "render",
-                                  "stepthrough"])
-def test_docstring_examples_run(name):
-    module = importlib.import_module("tinygrad_edu.viz" + ("" if name == "__init__"
-                                                             else f".{name}"))
-    result = doctest.testmod(module)
-    assert result.attempted > 0 and result.failed == 0

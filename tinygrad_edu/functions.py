@@ -10,7 +10,7 @@ permutes, reshapes, sums and one matrix product per pair of operands.
 >>> import tinygrad_edu as tg
 >>> x = tg.tensor([[1.0, 5.0], [4.0, 2.0]])
 >>> tg.max(x, 1).values, tg.argmax(x, dim=0), tg.sum(x, axis=1, keepdims=True).shape
-(tensor([5., 4.]), tensor([1, 0], dtype=int64), (2, 1))
+(tensor([5., 4.]), tensor([1, 0]), (2, 1))
 >>> tg.einsum("ij,jk->ik", x, x)
 tensor([[21., 15.],
         [12., 24.]])

@@ -136,7 +136,7 @@ class ArithmeticMethods:
 
         >>> import tinygrad_edu as tg
         >>> tg.tensor([-7, 7]).div(2, rounding_mode="floor")
-        tensor([-4,  3], dtype=int64)
+        tensor([-4,  3])
         """
         if rounding_mode not in (None, "trunc", "floor"):
             raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "

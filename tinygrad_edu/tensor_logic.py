@@ -79,7 +79,7 @@ class LogicMethods:
 
         >>> import tinygrad_edu as tg
         >>> tg.tensor([2, 1, 2]).unique(return_counts=True)
-        (tensor([1, 2], dtype=int64), tensor([1, 2], dtype=int64))
+        (tensor([1, 2]), tensor([1, 2]))
         """
         result = np.unique(self.array, return_inverse=return_inverse,
                            return_counts=return_counts, axis=dim)

@@ -46,7 +46,7 @@ class PickingMethods:
 
         >>> import tinygrad_edu as tg
         >>> tg.tensor([3.0, 1.0, 2.0]).sort(descending=True).indices
-        tensor([0, 2, 1], dtype=int64)
+        tensor([0, 2, 1])
         """
         indices = self.argsort(dim, descending)
         return MaxResult(self.gather(dim, indices) if self.ndim else self.clone(), indices)
