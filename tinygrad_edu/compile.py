@@ -46,6 +46,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import ops, primitive
+from .compile_optim import GUARD_FUNCTION, Guards, Update, written_updates
 from .grad_mode import thread_state
 from .nn import Module
 from .optim import Optimizer
@@ -162,6 +163,7 @@ class Recorder:
         self.numbers: dict[tuple, str] = {}  # (dtype, bytes) -> a scalar made once
         self.grad_buffers: dict[int, str] = {}
         self.expected_bumps: list[int] = []
+        self.optimizer_guards = Guards()  # what the optimisers' lines were written for
         self.strict = False  # True while a forward's operands are traced (see `value`)
         self.bound = bindings(fn)  # what the names the step reads name now
         # the tensors alive before the call (kept alive while tracing: no id is reused)
@@ -440,20 +442,12 @@ class Recorder:
 
     @guarded
     def optimizer_update(self, optimizer: Optimizer, p: Tensor, g, group: dict) -> None:
+        # written out when the code is (see `updates_written`), after the step is taken
         name = self.leaf_name(p)
-        opt = self.optimizer_name(optimizer)
         k = next(k for k, grp in enumerate(optimizer.param_groups) if grp is group)
         grad = self.value(g, f"{type(optimizer).__name__}.step")
-        kind = type(optimizer).__name__
-        if kind == "SGD" and group["momentum"] == 0 and group["weight_decay"] == 0:
-            # the update SGD._update makes, spelled out: theta -= lr * g
-            step = self.fresh(f"{name}_step")  # lr * g, in memory of its own
-            self.globals.append((step, empty(p.shape, p.dtype)))
-            self.emit(STEP_TAKEN, (opt, k, name, grad, step))
-        else:
-            self.emit(f"{opt}._step_one(p_{name}, {grad}, {opt}.param_groups[{k}])",
-                      f"{kind}.step for {self.label.get(id(p), name)} (its own numpy "
-                      f"update, hyperparameters and state read at every call)")
+        self.emit(STEP_TAKEN, Update(optimizer, self.optimizer_name(optimizer), k, p, name,
+                                     grad, g.dtype, self.label.get(id(p), name)))
         self.expected_bumps.append(id(p))
 
     def optimizer_name(self, optimizer: Optimizer) -> str:
@@ -528,11 +522,11 @@ class Recorder:
                 "import numpy as np",
                 f"from numpy import {', '.join(UFUNCS)}", "",
                 "from tinygrad_edu import ops",
-                "from tinygrad_edu.compile import steps_taken",
+                "from tinygrad_edu.compile_optim import steps_taken",
                 "from tinygrad_edu.primitive import bump_version",
                 "from tinygrad_edu.tensor import wrap", ""]
         params = ", ".join(self.arg_names + captured + optimizers)
-        body = steps_taken_merged(self.lines, self.fresh)
+        body = self.updates_written()
         for name, t in list(self.tensors.values()):
             value = self.final_grad(t)
             if value is not None:
@@ -546,7 +540,37 @@ class Recorder:
         width = min(max(len(code) for code, _ in body), 64) + 2
         lines = [f"    {code:<{width}}# {comment}" if comment else f"    {code}"
                  for code, comment in body]
-        return "\n".join(head + ["", "", f"def {fn_name}({params}):"] + lines) + "\n"
+        source = "\n".join(head + ["", "", f"def {fn_name}({params}):"] + lines) + "\n"
+        guards = self.optimizer_guards.function(captured + optimizers)
+        return source if guards is None else f"{source}\n\n{guards}"
+
+    def updates_written(self) -> list[tuple[str, str]]:
+        """The lines, with each run of updates by one optimiser (its step) written out
+        as numpy calls (see compile_optim), or, if they cannot be, as calls of its
+        `_step_one`."""
+        body: list[tuple[str, str]] = []
+        run: list[Update] = []
+        for code, comment in [*self.lines, ("", "")]:
+            if code == STEP_TAKEN and (not run or run[0].optimizer is comment.optimizer):
+                run.append(comment)
+                continue
+            if run:
+                body += self.run_written(run)
+            run = [comment] if code == STEP_TAKEN else []
+            if code and code != STEP_TAKEN:
+                body.append((code, comment))
+        return body
+
+    def run_written(self, run: list[Update]) -> list[tuple[str, str]]:
+        try:
+            lines, buffers = written_updates(run, self.optimizer_guards, self.fresh, UFUNCS)
+        except Exception as why:  # noqa: BLE001 (whatever the rule does on stand-ins)
+            kind = type(run[0].optimizer).__name__
+            return [(f"{u.opt}._step_one(p_{u.name}, {u.grad}, {u.opt}.param_groups[{u.k}])",
+                     f"{kind}.step for {u.label}: its own update, not written out ({why})")
+                    for u in run]
+        self.globals += [(name, empty(like.shape, like.dtype)) for name, like in buffers]
+        return lines
 
 
 # ---------------------------------------------------------------------------------------
@@ -617,7 +641,7 @@ TEMPLATES: dict[tuple[str, object], Callable[..., bool]] = {}
 # and out=, which matters on small arrays, where a call costs more than its arithmetic.
 # (minimum and maximum take out= by name: numpy deprecates a third positional there.)
 UFUNCS = ("absolute", "add", "divide", "exp", "greater", "logaddexp", "matmul", "maximum",
-          "minimum", "multiply", "negative", "subtract")
+          "minimum", "multiply", "negative", "sqrt", "subtract")
 
 
 def template(name: str, *roles):
@@ -815,53 +839,7 @@ def matmul_vjp_y(out: Lines, g, result, x, y, values) -> bool:
     return True
 
 
-STEP_TAKEN = "steps_taken"  # a line that consecutive updates of one optimiser share
-
-
-def steps_taken(optimizer: Optimizer, params: tuple[Tensor, ...]) -> None:
-    """The bookkeeping of the updates spelled out in a replay, as Optimizer._step_one
-    does it around each numpy update: each parameter's step count, and its new version
-    (one moment on the engine's clock for all of them: they change together)."""
-    clock = primitive.clock
-    clock.last_change = now = next(clock.ticks)
-    state = optimizer.state
-    for p in params:
-        counts = state.setdefault(p, {})
-        counts["step"] = counts.get("step", 0) + 1
-        counter = p.version_counter or primitive.shared_counter(p)
-        counter.value += 1
-        counter.changes.append(now)
-
-
-def steps_taken_merged(lines: list[tuple[str, object]],
-                       fresh: Callable[[str], str]) -> list[tuple[str, str]]:
-    """The lines, with each run of SGD updates by one optimiser written out: its learning
-    rate read once, theta -= lr * g per parameter (the same two numpy calls as
-    SGD._update, into a buffer: a parameter-sized temporary is big enough for malloc to
-    map and unmap fresh pages at every step), then one call for the bookkeeping."""
-    merged: list[tuple[str, str]] = []
-    run: list[tuple] = []
-    for code, comment in [*lines, ("", "")]:
-        if code == STEP_TAKEN and (not run or run[0][0] == comment[0]):
-            run.append(comment)
-            continue
-        if run:
-            opt, groups = run[0][0], sorted({k for _, k, _, _, _ in run})
-            lr = {k: fresh("lr") for k in groups}
-            merged += [(f'{lr[k]} = {opt}.param_groups[{k}]["lr"]',
-                        "SGD.step: the learning rate, read at every call") for k in groups]
-            for _, k, name, grad, step in run:  # theta -= lr * g, allocating nothing
-                merged += [(f"multiply({lr[k]}, {grad}, {step})", "SGD.step: lr * g"),
-                           (f"subtract({name}, {step}, {name})", "theta -= lr * g")]
-            params = ", ".join(f"p_{name}" for _, _, name, _, _ in run)
-            merged.append((f"steps_taken({opt}, ({params},))",
-                           "count the steps, bump the parameters' versions"))
-            run = []
-        if code == STEP_TAKEN:
-            run.append(comment)
-        elif code:
-            merged.append((code, comment))
-    return merged
+STEP_TAKEN = "steps_taken"  # marks an optimiser's update (see Recorder.updates_written)
 
 
 def primitive_source(op: Primitive) -> str:
@@ -961,21 +939,25 @@ class Replay:
         self.function, self.extra = namespace[fn_name], tuple(extra)
         self.guards = tuple(recorder.grad_guards.values())
         self.bound = recorder.bound
+        self.ready = namespace.get(GUARD_FUNCTION)  # the optimisers' settings and state
         self.source, self.seconds = source, seconds
-        self.entry = entry_function(key, self.guards, self.bound, self.function, self.extra)
+        self.entry = entry_function(key, self.guards, self.bound, self.function, self.extra,
+                                    self.ready)
 
     def matches(self) -> bool:
         return all((t.grad is None) == none for t, none in self.guards) and \
-            all(still_bound(*binding) for binding in self.bound)
+            all(still_bound(*binding) for binding in self.bound) and \
+            (self.ready is None or bool(self.ready(*self.extra)))
 
     def __call__(self, arrays):
         return self.function(*arrays, *self.extra)
 
 
 def entry_function(key: tuple, guards: tuple, bound: tuple, function: Callable,
-                   extra: tuple) -> Callable:
+                   extra: tuple, ready: Callable | None = None) -> Callable:
     """`entry(*args)`: the replay if the arguments fit `key` (see `signature`), the
-    guards hold and the names the step reads still name the same objects, else MISS.
+    guards hold, the names the step reads still name the same objects and the optimisers'
+    settings and state are those their lines were written for (`ready`), else MISS.
     Dtypes are compared by identity (numpy's builtin dtypes are single objects); any
     other dtype object only misses, and takes the slow path."""
     namespace: dict = {"state": thread_state, "Tensor": Tensor, "ndarray": np.ndarray,
@@ -1010,6 +992,9 @@ def entry_function(key: tuple, guards: tuple, bound: tuple, function: Callable,
         namespace[f"holder{k}"], namespace[f"bound{k}"] = holder, obj
         checks.append(f"holder{k}.get({name!r}) is bound{k}" if name else
                       f"holder{k}.cell_contents is bound{k}")
+    if ready is not None:
+        namespace["ready"] = ready
+        checks.append("ready(*extra)")
     source = (f"def entry({', '.join(params)}):\n"
               f"    if {' and '.join(checks)}:\n"
               f"        return function({', '.join(arrays + ['*extra'])})\n"
