@@ -1,10 +1,11 @@
 """tg.compile: a replayed training step leaves exactly what the eager step leaves.
 
 Equality is to the last bit: the replay runs the same numpy calls in the same order (the
-VJPs are the engine's own functions; SGD's update is spelled out as the same two numpy
-operations), so nothing is compared with a tolerance here.
+VJPs are the engine's own functions; the optimisers' updates are their own numpy calls,
+written down from a run of their `_update`), so nothing is compared with a tolerance here.
 """
 
+import copy
 import warnings
 
 import numpy as np
@@ -18,10 +19,31 @@ from models import cnn, mlp
 F = tg.nn.functional
 
 
+OPTIMISERS = {  # every update rule of tg.optim, with each of its branches
+    "sgd": lambda params: tg.optim.SGD(params, lr=0.5),
+    "momentum": lambda params: tg.optim.SGD(params, lr=0.1, momentum=0.9),
+    "sgd dampening, weight decay": lambda params: tg.optim.SGD(
+        params, lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.01),
+    "nesterov": lambda params: tg.optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True,
+                                            weight_decay=0.1),
+    "sgd weight decay": lambda params: tg.optim.SGD(params, lr=0.1, weight_decay=0.1),
+    "adam": lambda params: tg.optim.Adam(params, lr=0.01),
+    "adam weight decay, amsgrad": lambda params: tg.optim.Adam(
+        params, lr=0.01, weight_decay=0.1, amsgrad=True),
+    "adamw": lambda params: tg.optim.AdamW(params, lr=0.01),
+    "adamw amsgrad": lambda params: tg.optim.AdamW(params, lr=0.01, betas=(0.8, 0.9),
+                                                   amsgrad=True),
+    "rmsprop": lambda params: tg.optim.RMSprop(params, lr=0.01),
+    "rmsprop centered, momentum": lambda params: tg.optim.RMSprop(
+        params, lr=0.01, centered=True, momentum=0.5, weight_decay=0.1),
+    "adagrad": lambda params: tg.optim.Adagrad(params, lr=0.1, lr_decay=0.01,
+                                               weight_decay=0.1,
+                                               initial_accumulator_value=0.1),
+}
+
+
 def optimiser(kind: str, params):
-    return {"sgd": lambda: tg.optim.SGD(params, lr=0.5),
-            "momentum": lambda: tg.optim.SGD(params, lr=0.1, momentum=0.9),
-            "adam": lambda: tg.optim.Adam(params, lr=0.01)}[kind]()
+    return OPTIMISERS[kind](params)
 
 
 def mlp_step(sizes, activation, kind, dtype=np.float32, seed=0):
@@ -80,7 +102,7 @@ def test_compiled_mlp_equals_eager_to_the_bit(sizes, activation, kind):
 
 @given(hidden=st.lists(st.integers(1, 12), min_size=1, max_size=3),
        batch=st.integers(1, 9), dtype=st.sampled_from([np.float32, np.float64]),
-       kind=st.sampled_from(["sgd", "momentum", "adam"]),
+       kind=st.sampled_from(sorted(OPTIMISERS)),
        activation=st.sampled_from(["sigmoid", "relu"]))
 def test_compiled_equals_eager_for_any_sizes(hidden, batch, dtype, kind, activation):
     sizes = [3, *hidden, 4]
@@ -522,3 +544,135 @@ def test_dropout_draws_anew_at_every_call_as_eager_does():
     (eager_losses, eager_params), (losses, params) = train(False), train(True)
     assert losses == eager_losses and len(set(losses)) == 5  # new masks: new losses
     assert_same(eager_params, params)
+
+
+# ---------------------------------------------------------------------------------------
+# The optimisers' updates, written out as numpy calls
+# ---------------------------------------------------------------------------------------
+
+def trainer(kind: str):
+    """The article's network, one of tg.optim's update rules, and a training step."""
+    net = mlp.network([4, 6, 3], "sigmoid", seed=0)
+    opt = OPTIMISERS[kind](net.parameters())
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = mlp.loss(net, x, y)
+        loss.backward()
+        opt.step()
+        return loss
+    return opt, step
+
+
+def assert_same_training(eager_opt, opt):
+    """Parameters, gradients, versions and the whole optimiser state, to the last bit."""
+    params = [p for group in opt.param_groups for p in group["params"]]
+    eager_params = [p for group in eager_opt.param_groups for p in group["params"]]
+    assert_same(eager_params, params)
+    for p, q in zip(eager_params, params, strict=True):
+        assert p._version == q._version
+        eager_state, state = eager_opt.state[p], opt.state[q]
+        assert eager_state.keys() == state.keys()
+        for key, value in eager_state.items():
+            assert type(value) is type(state[key])
+            np.testing.assert_array_equal(value, state[key])
+
+
+def train_side_by_side(kind: str, calls: int, between=lambda i, opt: None):
+    """An eager and a compiled trainer on the same batches, `between(i, opt)` done to both
+    optimisers before call i; the compiled one must never fall back to eager."""
+    eager_opt, eager = trainer(kind)
+    opt, step = trainer(kind)
+    compiled = tg.compile(step)
+    data = batches([4, 6, 3], 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for i in range(calls):
+            between(i, eager_opt)
+            between(i, opt)
+            x, y = (tg.Tensor(a) for a in data[i % len(data)])
+            assert eager(x, y).item() == compiled(x, y).item()
+    assert_same_training(eager_opt, opt)
+    return compiled
+
+
+@pytest.mark.parametrize("kind", OPTIMISERS)
+def test_every_optimiser_is_written_out_as_numpy_calls(kind):
+    compiled = train_side_by_side(kind, 6)
+    code = compiled.code
+    assert "_step_one" not in code and "steps_taken(" in code
+    assert compiled.eager_because is None and len(compiled.cache) == 1
+    name = type(trainer(kind)[0]).__name__
+    assert f"# {name}.step: theta -= " in code  # the algorithm's own lines as comments
+
+
+def test_the_adam_lines_read_as_the_algorithm():
+    code = train_side_by_side("adam", 2).code
+    for line in ("multiply(m, beta1, m)", "# Adam.step: m *= beta1",
+                 "divide(m, 1 - beta1 ** t, ", "# Adam.step: m_hat = m / (1 - beta1 ** t)",
+                 'beta1 = opt.param_groups[0]["betas"][0]', 't = state["step"]'):
+        assert line in code
+
+
+@pytest.mark.parametrize("kind", ["sgd", "momentum", "adam", "adagrad"])
+def test_a_scheduler_changes_the_learning_rate_between_calls(kind):
+    schedulers = {}
+
+    def between(i, opt):
+        if i == 0:
+            schedulers[id(opt)] = tg.optim.lr_scheduler.ExponentialLR(opt, gamma=0.7)
+        else:
+            schedulers[id(opt)].step()
+    compiled = train_side_by_side(kind, 6, between)
+    assert len(compiled.cache) == 1  # read at every call: no new trace
+
+
+@pytest.mark.parametrize("kind", ["momentum", "adam weight decay, amsgrad",
+                                  "rmsprop centered, momentum", "adagrad"])
+def test_load_state_dict_between_calls(kind):
+    """New state arrays (and step counts) are read at every call; an empty state (a fresh
+    optimiser's) makes the first step's branches run again, which traces again."""
+    saved = {}
+
+    def between(i, opt):
+        if i == 3:
+            saved[id(opt)] = copy.deepcopy(opt.state_dict())
+        if i == 5:
+            opt.load_state_dict(saved[id(opt)])  # back to call 3's state, new arrays
+        if i == 7:
+            opt.load_state_dict(OPTIMISERS[kind](
+                [p for group in opt.param_groups for p in group["params"]]).state_dict())
+    compiled = train_side_by_side(kind, 10, between)
+    assert compiled.eager_because is None
+
+
+@pytest.mark.parametrize("kind, key, values", [
+    ("momentum", "momentum", [0.9, 0, 0, 0.5, 0.9]),   # momentum off: plain SGD's lines
+    ("sgd", "momentum", [0, 0.9, 0]),                   # and on: its buffer made anew
+    ("nesterov", "nesterov", [True, False, True]),
+    ("adam", "amsgrad", [False, True, False]),          # amsgrad's state made on its step
+    ("adam", "weight_decay", [0, 0.1, 0.1]),
+    ("rmsprop", "centered", [False, True, True]),
+    ("adagrad", "lr", [0.1, np.float64(0.05), 0.05]),   # a numpy float promotes float32
+    ("momentum", "lr", [0.1, np.float32(0.05), 1]),
+])
+def test_a_setting_changed_between_calls_traces_again(kind, key, values):
+    def between(i, opt):
+        setting = values[min(i // 2, len(values) - 1)]
+        for group in opt.param_groups:
+            group[key] = setting
+    compiled = train_side_by_side(kind, 2 * len(values) + 1, between)
+    assert 1 < len(compiled.cache[next(iter(compiled.cache))]) <= len(values)
+
+
+def test_an_update_that_cannot_be_written_out_calls_its_own_step():
+    class ClippedSGD(tg.optim.SGD):
+        def _update(self, theta, g, state, group):
+            theta -= group["lr"] * np.clip(g, -0.01, 0.01)  # np.clip: not written out
+
+    OPTIMISERS["clipped"] = lambda params: ClippedSGD(params, lr=0.5)
+    try:
+        compiled = train_side_by_side("clipped", 4)
+    finally:
+        del OPTIMISERS["clipped"]
+    assert "opt._step_one(p_" in compiled.code and "np.clip" in compiled.code
