@@ -360,10 +360,10 @@ class Writer:
             flipped = "!=" if condition.symbol == "==" else "=="
             condition = Number(self, True, flipped, condition.args)
             taken = True
-        text, _ = expression(condition, self.run.guard_source(self))
+        text, _ = expression(condition, self.run.guard_source)
         if not taken:
             text = f"not ({text})" if condition.symbol else f"not {text}"
-        self.run.guard(text)
+        self.run.guard(self, "group", text)
 
     # -- the numpy calls ------------------------------------------------------------------
     def call(self, ufunc, method: str, inputs: tuple, out, kwargs: dict):
@@ -474,7 +474,7 @@ class Run:
         self.settings: dict[str, tuple[str, str]] = {}  # group source -> (local, line)
         self.locals: dict[tuple, str] = {}              # (base, k) -> a local of the run
         self.buffers: list[tuple[str, np.ndarray]] = []
-        self.checks: list[str] = []
+        self.checks: dict[tuple, list[str]] = {}  # see Guards
         self.writers = [Writer(self, u) for u in updates]
 
     def local(self, writer: Writer, base: str) -> str:
@@ -508,48 +508,42 @@ class Run:
             return self.settings[self.setting_source(writer, leaf)][0]
         return source
 
-    def guard_source(self, writer: Writer) -> Callable[[Number], str]:
-        """How the guards read a number: from the group, or the state, as it is then."""
+    @staticmethod
+    def guard_source(leaf: Number) -> str:
+        """How a guard reads a number: from the group, or the state, as they are before
+        the call (see Guards)."""
+        return f"{{{leaf.leaf.scope}}}{leaf.leaf.path}"
+
+    def guard(self, writer: Writer, scope: str, text: str) -> None:
         u = writer.update
-
-        def source(leaf: Number) -> str:
-            if leaf.leaf.scope == "state":
-                return f"{u.opt}.state[p_{u.name}]{leaf.leaf.path}"
-            return f"{self.guards.group(u.opt, u.k)}{leaf.leaf.path}"
-        return source
-
-    def guard(self, text: str) -> None:
-        if text not in self.checks:
-            self.checks.append(text)
+        block = self.checks.setdefault((scope, u.opt, u.k if scope == "group" else u.name), [])
+        if text not in block:
+            block.append(text)
 
     def guard_type(self, writer: Writer, leaf: Number) -> None:
         """A number that reaches numpy must keep its type: a Python int or float is cast
         to the array's dtype, a numpy scalar takes part in the promotion."""
-        kind = type(leaf.value)
-        source = self.guard_source(writer)(leaf)
+        kind, source = type(leaf.value), self.guard_source(leaf)
         if kind in (int, float):
-            self.guard(f"type({source}) in {WEAK}")
+            self.guard(writer, leaf.leaf.scope, f"type({source}) in {WEAK}")
         elif issubclass(kind, np.generic):
-            self.guard(f"type({source}) is np.{kind.__name__}")
+            self.guard(writer, leaf.leaf.scope, f"type({source}) is np.{kind.__name__}")
         else:
             raise CannotWrite(f"a number of type {kind.__name__} reaches numpy")
 
     def state_guards(self, writer: Writer) -> None:
-        """The entries the update asked the state for: held (or not) at each call."""
+        """The entries the update asked the state for: held (or not) at each call,
+        checked before the types of the numbers read from them."""
         u = writer.update
-        state = f"{u.opt}.state.get(p_{u.name}, {{}})"
-        if writer.held:
-            keys = ", ".join(quoted(k) for k in sorted(writer.held))
-            self.checks.insert(0, f"{state}.keys() >= {{{keys}}}")
-        if writer.absent:
-            keys = ", ".join(quoted(k) for k in sorted(writer.absent))
-            self.checks.insert(0, f"{state}.keys().isdisjoint({{{keys}}})")
+        block = self.checks.setdefault(("state", u.opt, u.name), [])
+        block[:0] = [f"{quoted(k)} in {{state}}" for k in sorted(writer.held)] + \
+            [f"{quoted(k)} not in {{state}}" for k in sorted(writer.absent)]
 
     def lines(self) -> list[tuple[str, str]]:
         for writer in self.writers:
             writer.write()
         body = [line for writer in self.writers for line in writer.lines()]
-        for writer in reversed(self.writers):  # before the guards that read the entries
+        for writer in self.writers:
             self.state_guards(writer)
         kind = type(self.updates[0].optimizer).__name__
         params = ", ".join(f"p_{u.name}" for u in self.updates)
@@ -557,31 +551,49 @@ class Run:
                  f"{kind}.step: count the steps, bump the parameters' versions")]
         head += [(f"{name} = {source}", f"{kind}.step: {line}")
                  for source, (name, line) in self.settings.items()]
-        self.guards.checks += [c for c in self.checks if c not in self.guards.checks]
+        self.guards.add(self.checks)
         return head + body
 
 
+def failing(checks, group: str, state: str, indent: str) -> list[str]:
+    body = f"\n{indent}        and ".join(checks).format(group=group, state=state)
+    return [f"{indent}if not ({body}):", f"{indent}    return False"]
+
+
 class Guards:
-    """The checks that every written-out update needs before a call, as one generated
-    function (`optimizers_as_traced`), which the replay's entry calls."""
+    """The checks the written-out updates need before each call, as a generated function
+    (`optimizers_as_traced`) that the replay's entry calls: one block per group (the
+    branches its settings took, their types) and one per parameter (the entries its state
+    holds, the types of its numbers), each read anew."""
 
     def __init__(self):
-        self.groups: dict[tuple[str, int], str] = {}
-        self.checks: list[str] = []
+        self.blocks: dict[tuple, list[str]] = {}  # (scope, opt, group or param) -> checks
 
-    def group(self, opt: str, k: int) -> str:
-        return self.groups.setdefault((opt, k), f"{opt}_group{k}")
+    def add(self, checks: dict[tuple, list[str]]) -> None:
+        for key, texts in checks.items():
+            block = self.blocks.setdefault(key, [])
+            block += [text for text in texts if text not in block]
 
     def function(self, params: list[str]) -> str | None:
-        if not self.checks:
+        if not any(self.blocks.values()):
             return None
+        group, state, p = (next(n for n in (base, f"{base}_") if n not in params)
+                           for base in ("group", "state", "p"))
         lines = [f"def {GUARD_FUNCTION}({', '.join(params)}):",
-                 '    """Whether the settings and state are those the optimisers\' lines '
-                 'were\n    written for (else the call traces again)."""']
-        lines += [f"    {name} = {opt}.param_groups[{k}]"
-                  for (opt, k), name in self.groups.items()]
-        checks = "\n            and ".join(self.checks)
-        return "\n".join(lines + [f"    return ({checks})"]) + "\n"
+                 '    """Whether the settings and the state are those that the optimisers\' '
+                 'lines\n    were written for (else the call traces again)."""']
+        states: dict[tuple, list[str]] = {}  # parameters whose states need the same
+        for (scope, opt, which), checks in self.blocks.items():
+            if checks and scope == "state":
+                states.setdefault((opt, tuple(checks)), []).append(f"p_{which}")
+            elif checks:
+                lines += [f"    {group} = {opt}.param_groups[{which}]",
+                          *failing(checks, group, state, indent="    ")]
+        for (opt, checks), ps in states.items():
+            lines += [f"    for {p} in ({', '.join(ps)},):",
+                      f"        {state} = {opt}.state.get({p}, {{}})",
+                      *failing(checks, group, state, indent="        ")]
+        return "\n".join([*lines, "    return True"]) + "\n"
 
 
 def written_updates(updates: list[Update], guards: Guards, fresh: Callable[[str], str],
