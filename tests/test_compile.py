@@ -39,6 +39,12 @@ OPTIMISERS = {  # every update rule of tg.optim, with each of its branches
     "adagrad": lambda params: tg.optim.Adagrad(params, lr=0.1, lr_decay=0.01,
                                                weight_decay=0.1,
                                                initial_accumulator_value=0.1),
+    "sgd, two groups": lambda params: tg.optim.SGD(  # one with momentum, one without
+        [{"params": params[:2], "momentum": 0.0, "lr": 0.5}, {"params": params[2:]}],
+        lr=0.1, momentum=0.9),
+    "adam, two groups": lambda params: tg.optim.Adam(
+        [{"params": params[:2], "betas": (0.5, 0.6)}, {"params": params[2:], "lr": 0.1}],
+        lr=0.01),
 }
 
 
@@ -47,7 +53,13 @@ def optimiser(kind: str, params):
 
 
 def mlp_step(sizes, activation, kind, dtype=np.float32, seed=0):
-    """The article's network (models/mlp.py) and a training step of it."""
+    """The parameters of the article's network (models/mlp.py) and a training step."""
+    opt, step = mlp_training(sizes, activation, kind, dtype, seed)
+    return params_of(opt), step
+
+
+def mlp_training(sizes, activation, kind, dtype=np.float32, seed=0):
+    """The article's network's optimiser, one of OPTIMISERS, and a training step."""
     net = mlp.network(sizes, activation, seed=seed, dtype=dtype)
     opt = optimiser(kind, net.parameters())
 
@@ -57,7 +69,11 @@ def mlp_step(sizes, activation, kind, dtype=np.float32, seed=0):
         loss.backward()
         opt.step()
         return loss
-    return net.parameters(), step
+    return opt, step
+
+
+def params_of(opt):
+    return [p for group in opt.param_groups for p in group["params"]]
 
 
 def batches(sizes, batch, dtype=np.float32, count=3, seed=1):
@@ -551,23 +567,12 @@ def test_dropout_draws_anew_at_every_call_as_eager_does():
 # ---------------------------------------------------------------------------------------
 
 def trainer(kind: str):
-    """The article's network, one of tg.optim's update rules, and a training step."""
-    net = mlp.network([4, 6, 3], "sigmoid", seed=0)
-    opt = OPTIMISERS[kind](net.parameters())
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = mlp.loss(net, x, y)
-        loss.backward()
-        opt.step()
-        return loss
-    return opt, step
+    return mlp_training([4, 6, 3], "sigmoid", kind)
 
 
 def assert_same_training(eager_opt, opt):
     """Parameters, gradients, versions and the whole optimiser state, to the last bit."""
-    params = [p for group in opt.param_groups for p in group["params"]]
-    eager_params = [p for group in eager_opt.param_groups for p in group["params"]]
+    params, eager_params = params_of(opt), params_of(eager_opt)
     assert_same(eager_params, params)
     for p, q in zip(eager_params, params, strict=True):
         assert p._version == q._version
@@ -640,8 +645,7 @@ def test_load_state_dict_between_calls(kind):
         if i == 5:
             opt.load_state_dict(saved[id(opt)])  # back to call 3's state, new arrays
         if i == 7:
-            opt.load_state_dict(OPTIMISERS[kind](
-                [p for group in opt.param_groups for p in group["params"]]).state_dict())
+            opt.load_state_dict(OPTIMISERS[kind](params_of(opt)).state_dict())
     compiled = train_side_by_side(kind, 10, between)
     assert compiled.eager_because is None
 

@@ -367,7 +367,9 @@ class Writer:
 
     # -- the numpy calls ------------------------------------------------------------------
     def call(self, ufunc, method: str, inputs: tuple, out, kwargs: dict):
-        if method != "__call__" or kwargs or ufunc.nout != 1:
+        if method != "__call__" or kwargs or ufunc.nout != 1 or ufunc.signature:
+            # elementwise calls only: a buffer may then be written over by the call that
+            # reads it last (see `allocate`)
             raise CannotWrite(f"np.{ufunc.__name__}.{method} with {sorted(kwargs)}")
         for x in inputs:
             if not isinstance(x, (Array, Number)) and type(x) not in (bool, int, float):
@@ -471,7 +473,7 @@ class Run:
                  fresh: Callable[[str], str], imported: tuple[str, ...]):
         self.updates, self.guards, self.fresh, self.imported = (
             updates, guards, fresh, imported)
-        self.settings: dict[str, tuple[str, str]] = {}  # group source -> (local, line)
+        self.settings: dict[str, tuple[str, str]] = {}  # group source -> (local, path)
         self.locals: dict[tuple, str] = {}              # (base, k) -> a local of the run
         self.buffers: list[tuple[str, np.ndarray]] = []
         self.checks: dict[tuple, list[str]] = {}  # see Guards
@@ -491,7 +493,7 @@ class Run:
     def setting(self, writer: Writer, leaf: Number, name: str | None) -> None:
         source = self.setting_source(writer, leaf)
         if source not in self.settings:
-            self.settings[source] = (self.fresh(name or leaf.leaf.base), leaf.leaf.line)
+            self.settings[source] = (self.fresh(name or leaf.leaf.base), leaf.leaf.path)
 
     def setting_source(self, writer: Writer, leaf: Number) -> str:
         return f"{writer.update.opt}.param_groups[{writer.update.k}]{leaf.leaf.path}"
@@ -549,8 +551,8 @@ class Run:
         params = ", ".join(f"p_{u.name}" for u in self.updates)
         head = [(f"steps_taken({self.updates[0].opt}, ({params},))",
                  f"{kind}.step: count the steps, bump the parameters' versions")]
-        head += [(f"{name} = {source}", f"{kind}.step: {line}")
-                 for source, (name, line) in self.settings.items()]
+        head += [(f"{name} = {source}", f"{kind}.step: group{path}, read at every call")
+                 for source, (name, path) in self.settings.items()]
         self.guards.add(self.checks)
         return head + body
 
