@@ -26,6 +26,7 @@ LAYERS = [
     ["nn.convolution", "nn.losses", "nn.normalization"],
     ["nn.functional"],
     ["nn", "optim", "data", "serialization", "testing", "utils"],
+    ["compile_optim"],
     ["viz", "compile"],
     [""],  # the package's __init__: it gathers the public names
 ]
