@@ -4,10 +4,12 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
 
 import tinygrad_edu as tg
 from tinygrad_edu.primitive import Primitive
 from tinygrad_edu.testing import PrimitiveCheckError, check_primitive
+from tinygrad_edu.testing import strategies as tst
 
 # ---------------------------------------------------------------------------------------
 # Five primitives as a user writes them: numpy forward, VJP in numpy spelling
@@ -125,3 +127,20 @@ def test_domains_and_custom_inputs():
     check_primitive(tg.maximum, {"distinct": True}, max_examples=5)
     with pytest.raises(KeyError):
         check_primitive(softsign, "reals")
+
+
+def test_distinct_values_skip_drawn_shapes_too_large_and_refuse_fixed_ones():
+    # [0, 1] holds 5 values pairwise 0.1 apart (one per slot of 0.2): a drawn shape that
+    # asks for more is skipped, a fixed one is the caller's mistake
+    @given(tst.array_tuples([(2,), tst.shapes(max_dims=1, max_side=4)], min_value=0.0,
+                            max_value=1.0, distinct=True))
+    def drawn(pair):
+        values = np.sort(np.concatenate([a.ravel() for a in pair]))
+        assert len(values) <= 5 and np.all(np.diff(values) >= 0.1)
+    drawn()
+
+    @given(tst.array_tuples([(6,)], min_value=0.0, max_value=1.0, distinct=True))
+    def fixed(_):
+        pass
+    with pytest.raises(ValueError, match="cannot draw 6 values pairwise 0.1 apart"):
+        fixed()

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -121,13 +122,18 @@ def _distinct_values(draw, size: int, dtype, min_value: float, max_value: float,
     """`size` numbers in [min_value, max_value], pairwise at least `margin` apart: one per
     slot of width 2 * margin (distinct slots), each anywhere in its slot's first quarter (so
     neighbours are 1.5 * margin apart or more, with room to spare for rounding)."""
-    slots = math.floor((max_value - min_value) / (2 * margin))
+    slots = _slots(min_value, max_value, margin)
     if size > slots:
         raise ValueError(f"arrays: cannot draw {size} values pairwise {margin} apart in "
                          f"[{min_value}, {max_value}]; widen the interval or lower margin")
     slot = draw(hnp.arrays(np.int64, size, elements=st.integers(0, slots - 1), unique=True))
     offset = draw(hnp.arrays(np.float64, size, elements=st.floats(0, margin / 2)))
     return (min_value + 2 * margin * slot + offset).astype(dtype)
+
+
+def _slots(min_value: float, max_value: float, margin: float) -> int:
+    """How many values pairwise `margin` apart `_distinct_values` can draw in the interval."""
+    return math.floor((max_value - min_value) / (2 * margin))
 
 
 def _shape(draw, shape: ShapeArg) -> Shape:
@@ -159,6 +165,8 @@ def array_tuples(draw, shapes: tuple[ShapeArg, ...], *, dtype=np.float64,
     if distinct:
         if away_from is not None:
             raise ValueError("arrays: choose either distinct=True or away_from, not both")
+        if any(not isinstance(s, tuple) for s in shapes):  # drawn shapes may be too large
+            assume(sum(sizes) <= _slots(min_value, max_value, margin))
         flat = draw(_distinct_values(sum(sizes), dtype, min_value, max_value, margin))
         pieces = np.split(flat, np.cumsum(sizes)[:-1])
         return tuple(p.reshape(s) for p, s in zip(pieces, drawn, strict=True))
