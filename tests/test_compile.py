@@ -58,18 +58,22 @@ def mlp_step(sizes, activation, kind, dtype=np.float32, seed=0):
     return params_of(opt), step
 
 
+def training_step(opt, loss_of):
+    """A user's training step: zero the gradients, loss_of(x, y), backward, one step."""
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_of(x, y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
 def mlp_training(sizes, activation, kind, dtype=np.float32, seed=0):
     """The article's network's optimiser, one of OPTIMISERS, and a training step."""
     net = mlp.network(sizes, activation, seed=seed, dtype=dtype)
     opt = optimiser(kind, net.parameters())
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = mlp.loss(net, x, y)
-        loss.backward()
-        opt.step()
-        return loss
-    return opt, step
+    return opt, training_step(opt, lambda x, y: mlp.loss(net, x, y))
 
 
 def params_of(opt):
@@ -130,14 +134,8 @@ def test_compiled_cnn_equals_eager():
     def make():
         model = cnn.small_cnn(8, 3, filters=4, classes=3)
         opt = tg.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = F.binary_cross_entropy_with_logits(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-        return list(model.parameters()), step
+        return list(model.parameters()), training_step(
+            opt, lambda x, y: F.binary_cross_entropy_with_logits(model(x), y))
     rng = np.random.default_rng(0)
     data = [(rng.random((5, 1, 8, 8), dtype=np.float32),
              np.eye(3, dtype=np.float32)[rng.integers(0, 3, 5)]) for _ in range(2)]
@@ -198,26 +196,31 @@ def test_python_reading_values_runs_eagerly_with_one_warning(escape, why):
     assert compiled.eager_because.startswith(why)
 
 
-@pytest.mark.parametrize("options, replayed", [
-    ({}, True), ({"ignore_index": 1}, True),
-    ({"weight": tg.tensor([1.0, 2.0, 0.5])}, False),  # numpy reads the weights: eager
-])
-def test_class_index_targets_are_never_frozen(options, replayed):
+LABEL_LOSSES = {
+    "cross_entropy": (lambda z, labels: F.cross_entropy(z, labels), True),
+    "ignore_index": (lambda z, labels: F.cross_entropy(z, labels, ignore_index=1), True),
+    # numpy reads the weights: eager
+    "weighted": (lambda z, labels: F.cross_entropy(
+        z, labels, weight=tg.tensor([1.0, 2.0, 0.5])), False),
+    # F.one_hot with num_classes is a primitive: each batch's labels make new rows
+    "one_hot": (lambda z, labels: F.mse_loss(z, F.one_hot(labels, 3).float()), True),
+}
+
+
+@pytest.mark.parametrize("name", LABEL_LOSSES)
+def test_class_index_targets_are_never_frozen(name):
     """cross_entropy turns class indices into fancy indices: done by numpy outside the
     engine, a replay would keep the first batch's labels. The plain case reads them in
-    a primitive (ops.nll), so it is replayed; the weighted case runs eagerly."""
+    a primitive (ops.nll), so it is replayed, and so is one_hot; the weighted case runs
+    eagerly."""
+    loss_of, replayed = LABEL_LOSSES[name]
+
     def make():
         tg.manual_seed(0)
         model = tg.nn.Linear(4, 3)
         opt = tg.optim.SGD(model.parameters(), lr=0.5)
-
-        def step(x, labels):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), labels, **options)
-            loss.backward()
-            opt.step()
-            return loss
-        return list(model.parameters()), step
+        return list(model.parameters()), training_step(
+            opt, lambda x, labels: loss_of(model(x), labels))
     rng = np.random.default_rng(0)
     x = tg.Tensor(rng.normal(size=(6, 4)).astype(np.float32))
     labels = [tg.tensor([0, 1, 2, 0, 1, 2]), tg.tensor([2, 2, 2, 1, 1, 0]),
@@ -510,28 +513,6 @@ def test_numpy_scalars_become_constants_with_their_dtype_and_sign_of_zero():
     assert "np.float32(-0.0)" in compiled.code and "np.float32(0.0)" in compiled.code
 
 
-def test_one_hot_targets_made_in_the_step_are_replayed():
-    # F.one_hot with num_classes is a primitive: the next batch's labels make new rows
-    def make():
-        tg.manual_seed(0)
-        model = tg.nn.Linear(4, 3)
-        opt = tg.optim.SGD(model.parameters(), lr=0.1)
-
-        def step(x, labels):
-            opt.zero_grad()
-            loss = F.mse_loss(model(x), F.one_hot(labels, 3).float())
-            loss.backward()
-            opt.step()
-            return loss
-        return list(model.parameters()), step
-
-    rng = np.random.default_rng(0)
-    data = [(rng.normal(size=(6, 4)).astype(np.float32), rng.integers(0, 3, 6))
-            for _ in range(3)]
-    compiled = run_both(make, data, 6)
-    assert "one_hot" in compiled.code and compiled.eager_because is None
-
-
 def test_dropout_draws_anew_at_every_call_as_eager_does():
     # the mask is drawn by a primitive (ops.dropout_scale) from the default generator: a
     # replay draws the numbers the eager step would have drawn, call after call
@@ -539,14 +520,8 @@ def test_dropout_draws_anew_at_every_call_as_eager_does():
         tg.manual_seed(0)
         model = tg.nn.Sequential(tg.nn.Linear(4, 8), tg.nn.ReLU(), tg.nn.Dropout(0.5),
                                  tg.nn.Linear(8, 3))
-        opt = tg.optim.SGD(model.parameters(), lr=0.1)
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+        step = training_step(tg.optim.SGD(model.parameters(), lr=0.1),
+                             lambda x, y: F.cross_entropy(model(x), y))
         step = tg.compile(step) if compiled else step
         x, y = tg.randn(6, 4), tg.tensor([0, 1, 2, 0, 1, 2])
         tg.manual_seed(1)
