@@ -655,3 +655,39 @@ def test_an_update_that_cannot_be_written_out_calls_its_own_step():
     finally:
         del OPTIMISERS["clipped"]
     assert "opt._step_one(p_" in compiled.code and "np.clip" in compiled.code
+
+
+def test_a_module_in_another_mode_traces_again():
+    # Dropout reads `training` in Python: a replay traced in training mode would go on
+    # dropping entries in eval mode. The modes of the modules called are guarded.
+    tg.manual_seed(0)
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Dropout(0.5))
+    forward = tg.compile(lambda x: model(x).sum())
+    x = tg.randn(5, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for training in (True, True, False, False, True):
+            model.train(training)
+            if training:
+                forward(x)
+            else:
+                assert forward(x).item() == model(x).sum().item()
+    assert len(forward.cache[next(iter(forward.cache))]) == 2  # one replay per mode
+
+
+def test_the_mode_a_step_sets_is_replayed():
+    # a step that puts its model in training mode itself holds whatever the mode before
+    tg.manual_seed(0)
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Dropout(0.5), tg.nn.Linear(4, 2))
+    step = training_step(tg.optim.SGD(model.parameters(), lr=0.1),
+                         lambda x, y: (model.train(), F.cross_entropy(model(x), y))[1])
+    step = tg.compile(step)
+    x, y = tg.randn(6, 3), tg.tensor([0, 1, 0, 1, 0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            model.eval()
+            step(x, y)
+            assert model.training and model[1].training  # as the eager step leaves it
+    assert "model.train(True)" in step.code
+    assert sum(map(len, step.cache.values())) == 1

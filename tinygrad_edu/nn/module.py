@@ -161,6 +161,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward() method")
 
     def __call__(self, *args, **kwargs):
+        if primitive.recorder is not None:  # tg.compile: what it replays holds for this mode
+            primitive.recorder.module_called(self)
         return self.forward(*args, **kwargs)
 
     # -- traversal -----------------------------------------------------------------------
@@ -263,6 +265,8 @@ class Module:
 
     def train(self, mode: bool = True) -> Module:
         """Set `training` on this module and all below it; returns self."""
+        if primitive.recorder is not None:  # tg.compile writes the call into its replay
+            primitive.recorder.mode_set(self, bool(mode))
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
         return self
