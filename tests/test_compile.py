@@ -657,11 +657,14 @@ def test_an_update_that_cannot_be_written_out_calls_its_own_step():
     assert "opt._step_one(p_" in compiled.code and "np.clip" in compiled.code
 
 
-def test_a_module_in_another_mode_traces_again():
-    # Dropout reads `training` in Python: a replay traced in training mode would go on
-    # dropping entries in eval mode. The modes of the modules called are guarded.
+@pytest.mark.parametrize("layer", [lambda: tg.nn.Dropout(0.5), lambda: tg.nn.BatchNorm1d(4)])
+def test_a_module_in_another_mode_traces_again(layer):
+    # Dropout and BatchNorm read `training` in Python: a replay traced in training mode
+    # would go on dropping entries (or using the batch's statistics) in eval mode. The
+    # modes of the modules called are guarded. In eval mode BatchNorm reads its running
+    # statistics through detach(): a new tensor on the buffer's array, read at each call.
     tg.manual_seed(0)
-    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Dropout(0.5))
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), layer())
     forward = tg.compile(lambda x: model(x).sum())
     x = tg.randn(5, 3)
     with warnings.catch_warnings():

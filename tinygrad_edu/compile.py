@@ -15,8 +15,9 @@ What may be replayed is decided by where every array a primitive reads comes fro
 
 - an argument's array (a tensor or a numpy array passed to `step`): read anew each call;
 - an output recorded earlier in the same call: a local of the function;
-- a tensor that existed before the call (a parameter, a buffer, a captured constant): read
-  from that same Tensor object at each call, so in-place updates are seen. Captured tensors
+- a tensor that existed before the call (a parameter, a buffer, a captured constant), or a
+  new tensor on its array (`w.detach()`): read from that same Tensor object at each call,
+  so in-place updates are seen. Captured tensors
   are constants by reference: state that changes between calls must be an argument;
 - a constant made by the engine itself without reading any tensor (the backward seed).
 
@@ -174,6 +175,7 @@ class Recorder:
         self.bound = bindings(fn)  # what the names the step reads name now
         # the tensors alive before the call (kept alive while tracing: no id is reused)
         self.before = {id(t): t for t in gc.get_objects() if isinstance(t, Tensor)}
+        self.before_arrays = {id(t.array): t for t in self.before.values()}
         self.arg_names = []
         parameters = positional_names(fn)
         for i, arg in enumerate(args):
@@ -249,6 +251,9 @@ class Recorder:
             return name
         if id(t) in self.before:
             return self.captured(t)
+        owner = self.before_arrays.get(id(t.array))
+        if owner is not None:  # a new tensor on an older one's array (t.detach()): read it
+            return self.captured(owner)
         raise Untraceable(
             f"{reader} reads a tensor of shape {tuple(t.shape)} made during the traced call "
             f"outside the engine's operations (from a list or a numpy "
