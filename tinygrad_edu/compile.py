@@ -17,8 +17,8 @@ What may be replayed is decided by where every array a primitive reads comes fro
 - an output recorded earlier in the same call: a local of the function;
 - a tensor that existed before the call (a parameter, a buffer, a captured constant), or a
   new tensor on its array (`w.detach()`): read from that same Tensor object at each call,
-  so in-place updates are seen. Captured tensors
-  are constants by reference: state that changes between calls must be an argument;
+  so in-place updates are seen. Captured tensors are constants by reference: state that
+  changes between calls must be an argument;
 - a constant made by the engine itself without reading any tensor (the backward seed).
 
 A tensor made during the call by anything else (a list, numpy code, `tg.rand`; a
