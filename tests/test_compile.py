@@ -196,11 +196,15 @@ def test_python_reading_values_runs_eagerly_with_one_warning(escape, why):
     assert compiled.eager_because.startswith(why)
 
 
+CLASS_WEIGHTS = tg.tensor([1.0, 2.0, 0.5])
 LABEL_LOSSES = {
     "cross_entropy": (lambda z, labels: F.cross_entropy(z, labels), True),
     "ignore_index": (lambda z, labels: F.cross_entropy(z, labels, ignore_index=1), True),
-    # numpy reads the weights: eager
-    "weighted": (lambda z, labels: F.cross_entropy(
+    "weighted": (lambda z, labels: F.cross_entropy(z, labels, weight=CLASS_WEIGHTS), True),
+    "smoothed": (lambda z, labels: F.cross_entropy(z, labels, weight=CLASS_WEIGHTS,
+                                                   ignore_index=1, label_smoothing=0.2), True),
+    # weights made in the step, from a list: numbers the replay would freeze, so eager
+    "weights made in the step": (lambda z, labels: F.cross_entropy(
         z, labels, weight=tg.tensor([1.0, 2.0, 0.5])), False),
     # F.one_hot with num_classes is a primitive: each batch's labels make new rows
     "one_hot": (lambda z, labels: F.mse_loss(z, F.one_hot(labels, 3).float()), True),
@@ -210,9 +214,9 @@ LABEL_LOSSES = {
 @pytest.mark.parametrize("name", LABEL_LOSSES)
 def test_class_index_targets_are_never_frozen(name):
     """cross_entropy turns class indices into fancy indices: done by numpy outside the
-    engine, a replay would keep the first batch's labels. The plain case reads them in
-    a primitive (ops.nll), so it is replayed, and so is one_hot; the weighted case runs
-    eagerly."""
+    engine, a replay would keep the first batch's labels. One primitive (ops.nll) reads
+    them, with the weights and the smoothing, so the step is replayed, and so is one with
+    one_hot; weights made in the step from a list run eagerly."""
     loss_of, replayed = LABEL_LOSSES[name]
 
     def make():

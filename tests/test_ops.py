@@ -362,22 +362,30 @@ def classifications(draw, target: str):
 @st.composite
 def class_picks(draw):
     """Rows of scores (N, C), class indices (N,), some of them ignore_index (never the
-    first: a mean over no rows is NaN, which the checks refuse), a reduction."""
+    first: a mean over no rows is NaN, which the checks refuse), class weights or none,
+    label smoothing or none, a reduction."""
     n, classes = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     ignore_index = draw(st.sampled_from([-100, classes - 1])) if classes > 1 else -100
     labels = draw(hnp.arrays(np.int64, n, elements=st.integers(0, classes - 1)))
     if labels[0] == ignore_index:
         labels[0] = 0
+    weight = draw(st.none() | tst.positive_arrays((classes,), min_value=0.5, max_value=2.0))
     return ((draw(tst.arrays((n, classes))),),
-            {"y": labels, "ignore_index": ignore_index,
-             "reduction": draw(st.sampled_from(["mean", "sum", "none"]))})
+            {"y": labels, "weight": weight, "ignore_index": ignore_index,
+             "reduction": draw(st.sampled_from(["mean", "sum", "none"])),
+             "smoothing": draw(st.sampled_from([0.0, 0.25]))})
 
 
-def nll_reference(rows, y, ignore_index, reduction):
+def nll_reference(rows, y, weight, ignore_index, reduction, smoothing):
+    # -sum_c w_c t_c rows_c with t the one-hot target mixed with the uniform distribution
+    classes = rows.shape[1]
+    w = np.ones(classes) if weight is None else weight
     kept = y != ignore_index
-    losses = np.where(kept, -rows[np.arange(len(y)), np.where(kept, y, 0)], 0)
+    picked = np.where(kept, y, 0)
+    target = (1 - smoothing) * np.eye(classes)[picked] + smoothing / classes
+    losses = np.where(kept, -(target * w * rows).sum(axis=1), 0)
     if reduction == "mean":
-        return losses.sum() / kept.sum() if kept.any() else np.array(np.nan)
+        return losses.sum() / (w[picked] * kept).sum()
     return losses.sum() if reduction == "sum" else losses
 
 
@@ -767,9 +775,10 @@ SPECS: dict[str, Spec] = {
                         lambda g, index, shape: ops.scatter_add(g, index=index, shape=shape),
                         scatter_add_reference, "scatter_add"),
     "setitem": Spec(setitems(), assigned, assigned, "setitem"),
-    "nll": Spec(class_picks(), lambda rows, y, ignore_index, reduction: ops.nll(
-        rows, tg.tensor(y), ignore_index=ignore_index, reduction=reduction, name="nll"),
-        nll_reference, "nll"),
+    "nll": Spec(class_picks(), lambda rows, y, weight, ignore_index, reduction, smoothing:
+                ops.nll(rows, tg.tensor(y), None if weight is None else tg.tensor(weight),
+                        ignore_index=ignore_index, reduction=reduction, name="nll",
+                        smoothing=smoothing), nll_reference, "nll"),
     "cat": Spec(concatenations(), lambda *xs, dim: tg.cat(xs, dim),
                 lambda *xs, dim: np.concatenate(xs, axis=dim), "cat"),
     "matmul": Spec(matmul_operands(), lambda x, y: x @ y, np.matmul, "matmul"),

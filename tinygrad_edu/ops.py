@@ -678,28 +678,49 @@ def check_classes(name: str, y: np.ndarray, classes: int, ignore_index: int) -> 
                          f"classes (0 to {classes - 1})")
 
 
-def _nll(rows: np.ndarray, y: np.ndarray, ignore_index: int, reduction: str,
-         name: str) -> np.ndarray:
+def _counted(kept: np.ndarray, w, dtype) -> np.ndarray:
+    """What a mean divides by: the targets counted, or the sum of their weights."""
+    return dtype.type(np.count_nonzero(kept) if w is None else np.add.reduce(w * kept))
+
+
+def _nll(rows: np.ndarray, y: np.ndarray, weight, ignore_index: int, reduction: str,
+         name: str, smoothing: float = 0.0) -> np.ndarray:
     check_classes(name, y, rows.shape[1], ignore_index)
     i, j, kept = _picks(y, ignore_index)
-    losses = np.where(kept, -rows[i, j], 0)
+    w = None if weight is None else weight[j]  # each target's class weight
+    picked = -rows[i, j] if w is None else -(w * rows[i, j])
+    if smoothing:  # the uniform target's share: -sum_c w_c rows[n, c] / C
+        spread = -(rows if weight is None else weight * rows).sum(axis=1)
+        picked = (1 - smoothing) * picked + smoothing / rows.shape[1] * spread
+    losses = np.where(kept, picked, 0)
     if reduction == "none":
         return losses
     total = np.add.reduce(losses)
     if reduction == "sum":
         return total
-    count = np.count_nonzero(kept)  # the mean of no losses is NaN, as in PyTorch
-    return total / rows.dtype.type(count) if count else rows.dtype.type(np.nan)
+    count = _counted(kept, w, rows.dtype)  # the mean of no losses is NaN, as in PyTorch
+    return total / count if count else rows.dtype.type(np.nan)
 
 
-def _nll_vjp(g, out, rows, y, ignore_index, reduction, name):
-    # -g (divided by the count for the mean) at each counted row's class, 0 elsewhere
+def _nll_vjp(g, out, rows, y, weight, ignore_index, reduction, name, smoothing=0.0):
+    # -g w_y (1 - smoothing) at each counted row's class, and -g w_c smoothing / C at every
+    # class of a counted row; divided by the count (or the weights' sum) for the mean
     i, j, kept = _picks(y, ignore_index)
+    weight = None if weight is None else unwrap(weight)  # numbers: they get no gradient
+    w = None if weight is None else weight[j]
     if reduction == "mean":
-        g = g / rows.dtype.type(np.count_nonzero(kept) or np.nan)
+        g = g / (_counted(kept, w, rows.dtype) or rows.dtype.type(np.nan))
     if reduction != "none":
         g = expand(g, shape=kept.shape)
-    return scatter_add(-g * constant_like(kept, g), index=(i, j), shape=rows.shape)
+    at_class = kept if w is None else w * kept
+    if not smoothing:
+        return scatter_add(-g * constant_like(at_class, g), index=(i, j), shape=rows.shape)
+    grad = scatter_add(-g * constant_like(at_class * (1 - smoothing), g), index=(i, j),
+                       shape=rows.shape)
+    each_class = np.ones(rows.shape[1]) if weight is None else weight
+    spread = kept[:, None] * each_class * (smoothing / rows.shape[1])
+    g_rows = expand(reshape(g, shape=(len(kept), 1)), shape=rows.shape)
+    return grad - g_rows * constant_like(spread, g)
 
 
 def _one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -718,10 +739,14 @@ def _one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
 one_hot = Primitive("one_hot", _one_hot, None)
 
 
-# nll_loss of rows of log-probabilities: -rows[n, y_n] for each row n, 0 where y_n is
-# ignore_index, then reduced ("mean" divides by the rows counted). A primitive, so that the
-# class indices are an input that numpy reads inside it (a compiled step replays it on the
-# next batch's labels; see compile.py), not numbers made into fancy indices outside the
-# engine. d/d rows: -g at (n, y_n), 0 elsewhere.
-nll = Primitive("nll", _nll, _nll_vjp, None,
-                formulas=("-g at each row's class", ""), saves=("y", ""))
+# nll_loss of rows of log-probabilities: -w[y_n] rows[n, y_n] for each row n (w the class
+# weights, 1 without), 0 where y_n is ignore_index, then reduced ("mean" divides by the
+# rows counted, or by the sum of their weights, as PyTorch). With label smoothing e, each
+# row's loss is (1 - e) times that plus e / C times -sum_c w_c rows[n, c]: cross entropy
+# against the target mixed with the uniform distribution, as PyTorch defines it. A
+# primitive, so that the class indices are an input that numpy reads inside it (a
+# compiled step replays it on the next batch's labels; see compile.py), not numbers made
+# into fancy indices outside the engine. d/d rows: -g w at (n, y_n), 0 elsewhere (and the
+# smoothing's share at every class). The weights get no gradient, as in PyTorch.
+nll = Primitive("nll", _nll, _nll_vjp, None, None,
+                formulas=("-g w at each row's class", "", ""), saves=("y weight", "", ""))

@@ -218,22 +218,16 @@ def check_class_target(name: str, shape: tuple, dtype, input: Tensor) -> None:
                          f"dtype {dtype}")
 
 
-def class_indices(name: str, target, input: Tensor, ignore_index: int) -> np.ndarray:
-    """The target as a flat int array of classes, checked against the input's shape."""
-    array = np.asarray(target.numpy() if isinstance(target, Tensor) else target)
-    check_class_target(name, array.shape, array.dtype, input)
-    ops.check_classes(name, array, input.shape[0 if input.ndim == 1 else 1], ignore_index)
-    return array.reshape(-1)
-
-
-def _class_weight(name: str, weight, classes: int, dtype) -> np.ndarray | None:
+def _class_weight(name: str, weight, classes: int, dtype) -> Tensor | None:
+    """The class weights as a tensor of the scores' dtype: the tensor itself when it is
+    one (a compiled step reads it at each call), checked to hold one weight per class."""
     if weight is None:
         return None
-    weight = np.asarray(weight.numpy() if isinstance(weight, Tensor) else weight, dtype=dtype)
+    weight = as_tensor(weight, dtype=dtype)
     if weight.shape != (classes,):
         raise ValueError(f"{name}: weight must have one entry per class, shape ({classes},), "
                          f"got {weight.shape}")
-    return weight
+    return weight.detach()
 
 
 def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
@@ -255,46 +249,20 @@ def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
     return _nll("nll_loss", as_tensor(input), target, weight, ignore_index, reduction)
 
 
-def _nll(name: str, input: Tensor, target, weight, ignore_index: int,
-         reduction: str) -> Tensor:
-    """nll_loss, with errors that name the loss the user called (`name`)."""
+def _nll(name: str, input: Tensor, target, weight, ignore_index: int, reduction: str,
+         smoothing: float = 0.0) -> Tensor:
+    """nll_loss, with errors that name the loss the user called (`name`). One primitive
+    reads the class indices, the weights and the smoothing (ops.nll): no label leaves the
+    engine, so a compiled step replays it on the next batch."""
     rows = _classes_last(name, input)
-    if weight is None and isinstance(target, (Tensor, np.ndarray)):
-        # the plain case as primitives that read the labels themselves: no label leaves
-        # the engine, so a compiled step replays it on the next batch (see ops.nll)
-        y = as_tensor(target)
-        check_class_target(name, y.shape, y.dtype, input)
-        if reduction not in REDUCTIONS:
-            reduce(rows, reduction, name)  # raises, naming the reductions
-        losses = ops.nll(rows, y.reshape(-1), ignore_index=ignore_index,
-                         reduction=reduction, name=name)
-        return losses.reshape(_target_shape(input)) if reduction == "none" else losses
-    y = class_indices(name, target, input, ignore_index)
-    w = _picked_weights(name, weight, y, ignore_index, rows)
-    picked = -rows[np.arange(len(y)), np.where(y == ignore_index, 0, y)]
-    if w is None:                                     # the plain case: no weights at all
-        return reduce(picked.reshape(_target_shape(input)), reduction, name)
-    return _reduce_weighted(picked * w, w, reduction, _target_shape(input), name)
-
-
-def _picked_weights(name, weight, y, ignore_index, rows: Tensor) -> np.ndarray | None:
-    """Each target's class weight, 0 where ignored; None when every weight is 1."""
-    weight = _class_weight(name, weight, rows.shape[1], rows.dtype)
-    kept = y != ignore_index
-    if weight is None and kept.all():
-        return None
-    picked = np.ones(len(y), dtype=rows.dtype) if weight is None else \
-        weight[np.where(kept, y, 0)]
-    return picked * kept
-
-
-def _reduce_weighted(losses: Tensor, w: np.ndarray, reduction: str, shape,
-                     name: str) -> Tensor:
-    if reduction == "mean":
-        total = w.sum()
-        # nothing counted: 0 / 0, which PyTorch returns as nan (without a warning here)
-        return losses.sum() * (1 / total if total else np.nan)
-    return reduce(losses.reshape(shape), reduction, name)
+    y = as_tensor(target)
+    check_class_target(name, y.shape, y.dtype, input)
+    if reduction not in REDUCTIONS:
+        reduce(rows, reduction, name)  # raises, naming the reductions
+    w = _class_weight(name, weight, rows.shape[1], rows.dtype)
+    losses = ops.nll(rows, y.reshape(-1), w, ignore_index=ignore_index, reduction=reduction,
+                     name=name, smoothing=smoothing)
+    return losses.reshape(_target_shape(input)) if reduction == "none" else losses
 
 
 def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
@@ -331,14 +299,11 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
             raise ValueError("cross_entropy: ignore_index is not supported for probability "
                              "(floating point) targets")
         return _soft_cross_entropy(log_probs, target, weight, reduction, label_smoothing)
-    loss = _nll("cross_entropy", log_probs, target, weight, ignore_index, reduction)
-    if label_smoothing == 0:
-        return loss
-    smooth = _uniform_target_loss(log_probs, target, weight, ignore_index, reduction)
-    return (1 - label_smoothing) * loss + label_smoothing / input.shape[class_dim] * smooth
+    return _nll("cross_entropy", log_probs, target, weight, ignore_index, reduction,
+                label_smoothing)
 
 
-def _class_weight_along(weight, log_probs: Tensor) -> np.ndarray | None:
+def _class_weight_along(weight, log_probs: Tensor) -> Tensor | None:
     """The class weights shaped to broadcast along dimension 1 (or 0 for one sample)."""
     classes = log_probs.shape[0 if log_probs.ndim == 1 else 1]
     weight = _class_weight("cross_entropy", weight, classes, log_probs.dtype)
@@ -365,19 +330,3 @@ def _soft_cross_entropy(log_probs, target, weight, reduction, smoothing) -> Tens
     w = _class_weight_along(weight, log_probs)
     return reduce(-(terms if w is None else terms * w).sum(class_dim), reduction,
                   "cross_entropy")
-
-
-def _uniform_target_loss(log_probs, target, weight, ignore_index, reduction) -> Tensor:
-    """The cross entropy against the uniform distribution, times C (-sum_c w_c log p_c),
-    normalised as nll_loss normalises: label smoothing's second term, as in PyTorch."""
-    class_dim = 0 if log_probs.ndim == 1 else 1
-    w = _class_weight_along(weight, log_probs)
-    per = -(log_probs if w is None else log_probs * w).sum(class_dim)
-    y = class_indices("cross_entropy", target, log_probs, ignore_index)
-    kept = (y != ignore_index).reshape(per.shape)
-    per = per * kept if not kept.all() else per
-    if reduction != "mean":
-        return reduce(per, reduction, "cross_entropy")
-    flat_w = _class_weight("cross_entropy", weight, log_probs.shape[class_dim], per.dtype)
-    counted = kept.sum() if flat_w is None else flat_w[y[y != ignore_index]].sum()
-    return per.sum() * (1 / counted if counted else np.nan)
