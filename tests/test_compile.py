@@ -404,15 +404,22 @@ def test_keyword_arguments_run_eagerly():
 def test_grad_mode_and_requires_grad_are_part_of_the_signature():
     tg.manual_seed(0)
     model = tg.nn.Linear(3, 2)
-    forward = tg.compile(lambda x: model(x).sigmoid().sum())
+
+    def step(x):
+        loss = model(x).sigmoid().sum()
+        if loss.requires_grad:  # a replay returns no graph: its backward is in the step
+            loss.backward()
+        return loss
+    forward = tg.compile(step)
     x = tg.ones(4, 3)
     with tg.no_grad():
         evaluated = forward(x)
     trained = forward(x)
     assert not evaluated.requires_grad and evaluated.item() == trained.item()
-    forward(tg.ones(4, 3, requires_grad=True))
+    with tg.no_grad():
+        forward(tg.ones(4, 3, requires_grad=True))
     keys = sorted((key[0], key[1][3]) for key in forward.cache)  # (grad mode, x requires grad)
-    assert keys == [(False, False), (True, False), (True, True)]
+    assert keys == [(False, False), (False, True), (True, False)]
 
 
 def test_a_trace_in_one_thread_never_takes_in_another_threads_steps():
@@ -671,7 +678,7 @@ def test_a_module_in_another_mode_traces_again(layer):
     model = tg.nn.Sequential(tg.nn.Linear(3, 4), layer())
     forward = tg.compile(lambda x: model(x).sum())
     x = tg.randn(5, 3)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), tg.no_grad():  # an output with a graph runs eagerly
         warnings.simplefilter("error")
         for training in (True, True, False, False, True):
             model.train(training)
@@ -698,3 +705,43 @@ def test_the_mode_a_step_sets_is_replayed():
             assert model.training and model[1].training  # as the eager step leaves it
     assert "model.train(True)" in step.code
     assert sum(map(len, step.cache.values())) == 1
+
+
+def test_a_compiled_model_keeps_its_graph_by_running_eagerly():
+    # torch.compile(model) returns outputs to differentiate: a replay builds no graph, so
+    # a function that returns one and runs no backward runs eagerly (its replay would
+    # hand back numbers without a graph); under no_grad it is replayed
+    tg.manual_seed(0)
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.ReLU(), tg.nn.Linear(4, 2))
+    compiled, x = tg.compile(model), tg.randn(5, 3)
+    with pytest.warns(RuntimeWarning, match="returns a tensor that requires grad"):
+        out = compiled(x)
+    out.sum().backward()
+    assert out.requires_grad and compiled(x).requires_grad
+    assert model[0].weight.grad is not None
+    with tg.no_grad():
+        inference = tg.compile(model)
+        replayed = [inference(x) for _ in range(3)]
+        assert inference.eager_because is None and inference.last is not None
+        np.testing.assert_array_equal(replayed[-1].numpy(), model(x).numpy())
+
+
+def test_pytorchs_keyword_arguments():
+    w = tg.ones(2, requires_grad=True)
+
+    def forward(x):
+        return x * w  # requires grad, and no backward: cannot be replayed
+    with pytest.raises(RuntimeError, match=r"fullgraph=True\): forward cannot be replayed"):
+        tg.compile(forward, fullgraph=True)(tg.ones(2))
+    assert tg.compile(forward, disable=True) is forward
+    with pytest.raises(ValueError, match="mode must be one of default, reduce-overhead"):
+        tg.compile(forward, mode="fastest")
+
+    @tg.compile(mode="max-autotune", dynamic=False, backend="inductor")
+    def step(x):
+        loss = (x * w).sum()
+        loss.backward()
+        return loss
+    for _ in range(2):
+        assert step(tg.ones(2)).item() == 2.0
+    assert step.eager_because is None and step.last is not None

@@ -163,6 +163,7 @@ class Recorder:
         # mode before calling them have none: their mode at entry does not matter)
         self.modes: dict[int, tuple[Module, bool]] = {}
         self.modes_set: set[int] = set()
+        self.walked = False  # whether a backward walk ran in the call
         self.grad_guards: dict[int, tuple[Tensor, bool]] = {}  # .grad is None at entry
         self.cleared: set[int] = set()
         self.outputs: set[str] = set()  # buffers that templates write (see Lines)
@@ -325,6 +326,7 @@ class Recorder:
 
     @guarded
     def vjp(self, node, i: int, args: tuple, gx) -> None:
+        self.walked = True
         if isinstance(gx, Tensor):
             raise Untraceable("backward(create_graph=True) records the backward pass as a "
                               "graph to differentiate, which a replay does not keep")
@@ -414,6 +416,7 @@ class Recorder:
 
     @guarded
     def grad_stored(self, t: Tensor, before, g) -> None:
+        self.walked = True
         name = self.leaf_name(t)
         grad = self.grad_buffers.get(id(t))
         first = grad is None and id(t) not in self.cleared  # .grad as it was at entry
@@ -514,6 +517,11 @@ class Recorder:
         if isinstance(value, Tensor):
             if id(value) in self.tensors:
                 return f"p_{self.tensors[id(value)][0]}"
+            if value.requires_grad and not self.walked:
+                raise Untraceable(
+                    "it returns a tensor that requires grad and runs no backward: the "
+                    "caller's backward() would need its graph, which a replay does not "
+                    "build (compile the whole training step, backward included)")
             return f"wrap({self.tensor_array(value, 'the returned value')}.copy())"
         if isinstance(value, (tuple, list)):
             inner = ", ".join(self.result(v) for v in value)
@@ -1039,12 +1047,13 @@ def entry_function(key: tuple, guards: tuple, bound: tuple, function: Callable,
 class Compiled:
     """`step` compiled (see the module's docstring); call it as `step`."""
 
-    def __init__(self, fn: Callable):
-        self.fn = fn
+    def __init__(self, fn: Callable, fullgraph: bool = False):
+        functools.update_wrapper(self, fn, updated=())  # fn's name and docstring, not its
+        self.fn, self.fullgraph = fn, fullgraph         # attributes (a module's would clash)
+        self.name = getattr(fn, "__name__", type(fn).__name__)  # a module has no __name__
         self.cache: dict[tuple, list[Replay]] = {}
         self.eager_because: str | None = None
         self.last: Replay | None = None
-        functools.update_wrapper(self, fn)
 
     @property
     def code(self) -> str:
@@ -1089,10 +1098,18 @@ class Compiled:
         return self.trace(key, args)
 
     def run_eagerly(self, reason: str, args, kwargs=None):
-        self.eager_because = reason
-        warnings.warn(f"tg.compile: {self.__name__} runs eagerly from now on: {reason}",
-                      RuntimeWarning, stacklevel=3)
+        self.give_up(reason)
         return self.fn(*args, **kwargs or {})
+
+    def give_up(self, reason: str) -> None:
+        """Run eagerly from now on, with one warning that says why; with fullgraph=True
+        (PyTorch's: no graph breaks), raise instead."""
+        if self.fullgraph:
+            raise RuntimeError(f"tg.compile(fullgraph=True): {self.name} cannot be replayed: "
+                               f"{reason}")
+        self.eager_because = reason
+        warnings.warn(f"tg.compile: {self.name} runs eagerly from now on: {reason}",
+                      RuntimeWarning, stacklevel=4)
 
     def trace(self, key: tuple, args):
         # `primitive.recorder` is one slot for the whole process (a per-thread slot would
@@ -1119,9 +1136,7 @@ class Compiled:
             except Untraceable as why:
                 recorder.fail(str(why))
         if recorder.failure is not None:
-            self.eager_because = recorder.failure
-            warnings.warn(f"tg.compile: {self.__name__} runs eagerly from now on: "
-                          f"{recorder.failure}", RuntimeWarning, stacklevel=3)
+            self.give_up(recorder.failure)
             return returned
         self.cache.setdefault(key, []).append(replay)
         self.last = replay
@@ -1148,8 +1163,19 @@ def signature(args: tuple) -> tuple | None:
     return tuple(parts)
 
 
-def compile(fn: Callable | None = None):  # noqa: A001 (PyTorch's name)
+MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+
+
+def compile(model: Callable | None = None, *, fullgraph: bool = False,  # noqa: A001
+            dynamic: bool | None = None, backend="inductor", mode: str | None = None,
+            options: dict | None = None, disable: bool = False):
     """Compile a training step: `step = tg.compile(step)` or `@tg.compile`.
+
+    PyTorch's name and arguments. `fullgraph=True` raises a RuntimeError where the step
+    would run eagerly (after the traced call, which has run); `disable=True` gives `model`
+    back as it is. `dynamic`, `backend`, `mode` and `options` choose among PyTorch's
+    compilers and are accepted with nothing to choose: there is one way here, the numpy
+    replay (a new shape traces again, as `dynamic=False` does).
 
     >>> import tinygrad_edu as tg
     >>> w = tg.tensor([1.0, -2.0], requires_grad=True)
@@ -1164,6 +1190,10 @@ def compile(fn: Callable | None = None):  # noqa: A001 (PyTorch's name)
     >>> [round(step(tg.tensor([1.0, 1.0])).item(), 4) for _ in range(3)]
     [5.0, 3.2, 2.048]
     """
-    if fn is None:
-        return compile
-    return Compiled(fn)
+    if mode not in MODES:
+        raise ValueError(f"compile: mode must be one of {', '.join(map(str, MODES[1:]))}, "
+                         f"got {mode!r}")
+    if model is None:
+        return functools.partial(compile, fullgraph=fullgraph, dynamic=dynamic,
+                                 backend=backend, mode=mode, options=options, disable=disable)
+    return model if disable else Compiled(model, fullgraph)
