@@ -28,7 +28,9 @@ engine (`.item()`, `bool(t)`, `.numpy()`, `unwrap`), could differ on the next ca
 way the record cannot see: `step` then runs eagerly from then on, with one warning that
 says why. So does an in-place change the engine does not see (`t.array[...] = ...`).
 A replay reuses its `.grad` arrays from call to call (as PyTorch's
-`zero_grad(set_to_none=False)` does), and returns fresh tensors without a graph.
+`zero_grad(set_to_none=False)` does), and returns fresh tensors without a graph: so a
+function that returns a tensor requiring grad without running a backward (a model's
+forward, whose caller will differentiate it) runs eagerly too.
 """
 
 from __future__ import annotations
