@@ -302,6 +302,7 @@ where = Primitive("where", np.where,
                    lambda g, out, c, x, y: where(c, 0, g),
                    formulas=("", "where(c, g, 0)", "where(c, 0, g)"), saves=("", "c", "c"))
 
+
 def _dropout_scale(x: np.ndarray, p: float) -> np.ndarray:
     keep = generator().random(x.shape) >= p
     return (keep / (1 - p)).astype(x.dtype)
@@ -311,6 +312,7 @@ def _dropout_scale(x: np.ndarray, p: float) -> np.ndarray:
 # the default generator. No gradient: dropout is x times this constant. A primitive so
 # that a traced step (tg.compile) draws anew at every call, as the eager step does.
 dropout_scale = Primitive("dropout_scale", _dropout_scale, None)
+
 
 # Comparisons and logic: booleans, without a gradient (no VJP). They are primitives so that
 # a traced step (tg.compile) sees the masks they make, rather than numbers it would freeze
